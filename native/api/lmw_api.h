@@ -1,0 +1,174 @@
+/* lwip-mbedtls-wasm: the exported C API. The one file every host (TypeScript over WASM,
+ * the native harness) calls; every exported function is declared here with LMW_API, and
+ * the build derives the WASM export list and the typed TypeScript view from these lines
+ * (scripts/generate.ts), so they cannot drift.
+ *
+ * Conventions
+ *  - Prefix lmw_. Objects are opaque handles (lmw_conn, lmw_tls_config, lmw_netif);
+ *    no struct layout crosses the boundary.
+ *  - Functions return an int status: 0 on success. lmw_tls_config_* return Mbed TLS
+ *    codes (negative, mbedtls/error.h); all others return lwIP err_t (lwip/err.h). The
+ *    two ranges overlap, so the function says which table applies. Objects come back
+ *    through out-parameters, never as a bare NULL.
+ *  - Ownership: strings and byte buffers passed in are borrowed for the call only (the
+ *    C side copies what it keeps). Handles returned through out-parameters are owned
+ *    by the caller and freed with their matching lmw_*_free(). Buffers filled by the
+ *    C side (lmw_conn_read, lmw_conn_info) belong to the caller.
+ *  - Events: C never calls back into the host synchronously with work to do. It calls
+ *    lmw_host_event(user_id, LMW_EV_*, arg) (native/host/host.h), which only queues;
+ *    the host acts after the current call returns and never re-enters lwIP from it.
+ *  - Single-threaded: one stack per WASM instance (or per native process image).
+ */
+#ifndef LMW_API_H
+#define LMW_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __EMSCRIPTEN__
+#include <emscripten/emscripten.h>
+#define LMW_API EMSCRIPTEN_KEEPALIVE
+#else
+#define LMW_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lmw_conn lmw_conn;
+typedef struct lmw_tls_config lmw_tls_config;
+typedef struct lmw_netif lmw_netif;
+
+/* Events passed to lmw_host_event(user_id, kind, arg). */
+#define LMW_EV_CONNECTED   1 /* TCP connected, or TLS handshake done (arg 0) */
+#define LMW_EV_READABLE    2 /* bytes queued for lmw_conn_read (arg: bytes now queued) */
+#define LMW_EV_EOF         3 /* the peer finished sending (arg 0) */
+#define LMW_EV_WRITABLE    4 /* send space freed (arg: bytes acknowledged) */
+#define LMW_EV_ERROR       5 /* the connection is gone (arg: lwIP err_t); read lmw_conn_error() */
+#define LMW_EV_ACCEPT      6 /* a listener has a connection for lmw_conn_accept (arg: pending) */
+#define LMW_EV_DNS         7 /* lmw_dns_lookup finished (arg: 0 or err_t); read lmw_dns_result() */
+#define LMW_EV_CLOSED      8 /* a graceful close completed; the handle may be freed */
+#define LMW_EV_FLOW        9 /* router: a new flow is pending (arg: pending count) */
+
+/* TLS verification modes (lmw_tls_config_set_verify). */
+#define LMW_VERIFY_NONE     0 /* skip verification: the Pico examples' behaviour. Insecure. */
+#define LMW_VERIFY_OPTIONAL 1
+#define LMW_VERIFY_REQUIRED 2 /* the default */
+
+/* ---- life cycle --------------------------------------------------------------------- */
+
+/** Initialises lwIP, Mbed TLS's platform hooks and PSA crypto. Idempotent. */
+LMW_API int lmw_init(void);
+/** Runs due lwIP timers; returns milliseconds until the next one (0xFFFFFFFF: none). */
+LMW_API uint32_t lmw_timers_run(void);
+/** Runs Mbed TLS's self-tests (output on stdout). Returns the number of failed tests. */
+LMW_API int lmw_selftest(int verbose);
+/** Polls the entropy source as Mbed TLS does: fills buf[0..len), *olen = bytes filled. */
+LMW_API int lmw_entropy_poll(uint8_t *buf, size_t len, size_t *olen);
+/** Bytes of heap in use (malloc'd and not freed): the leak checks' measure. */
+LMW_API size_t lmw_heap_in_use(void);
+/** Failed lwIP assertions since start (they are reported, not fatal). */
+LMW_API uint32_t lmw_assert_count(void);
+/** Debug output to the host log: lwIP debug on/off, Mbed TLS debug threshold 0-4. */
+LMW_API void lmw_set_debug(int lwip_on, int mbedtls_level);
+/** Library versions, e.g. "lwIP 2.2.1, Mbed TLS 3.6.7". Static string. */
+LMW_API const char *lmw_version(void);
+/** Writes a short description of status `code` (lwIP or Mbed TLS) into buf (NUL-terminated). */
+LMW_API void lmw_strerror(int code, char *buf, size_t cap);
+/** A build-time constant by name ("TCP_MSS", "TCP_WND", "TCP_SND_BUF", "MTU", ...); -1 if unknown. */
+LMW_API int32_t lmw_constant(const char *name);
+/** Named lwIP stats counter ("tcp_pcbs", "memp_errors", "pbufs"...); -1 if unknown. */
+LMW_API int32_t lmw_stat(const char *name);
+
+/* ---- network interface -------------------------------------------------------------- */
+
+/** Adds an Ethernet netif (MTU 1500) with a static IPv4 address ("10.0.2.15"), mask and
+ *  gateway; frames it sends go to lmw_host_link_output(link_id, ...). `is_default`
+ *  makes it the default route. */
+LMW_API int lmw_netif_add(uint32_t link_id, const uint8_t *mac6, const char *ip, const char *netmask,
+                          const char *gateway, int is_default, lmw_netif **out);
+/** Hands a received Ethernet frame (copied) to the netif. */
+LMW_API int lmw_netif_input(lmw_netif *nif, const uint8_t *frame, size_t len);
+/** Removes the netif and frees it. */
+LMW_API void lmw_netif_free(lmw_netif *nif);
+/** Sets DNS server `index` (0 or 1) to an IPv4 address. */
+LMW_API int lmw_dns_set_server(int index, const char *ip);
+
+/* ---- DNS ------------------------------------------------------------------------------ */
+
+/** Starts resolving `name` with lwIP's DNS client; LMW_EV_DNS(user_id) reports the end,
+ *  unless it was answered at once (status 0, result ready now). ERR_INPROGRESS: wait. */
+LMW_API int lmw_dns_lookup(uint32_t user_id, const char *name);
+/** The result of the last lookup of user_id as dotted text into buf; 0 or ERR_VAL (not found). */
+LMW_API int lmw_dns_result(uint32_t user_id, char *buf, size_t cap);
+
+/* ---- TLS configuration -------------------------------------------------------------- */
+
+/** A client configuration trusting the PEM/DER roots in `ca` (may hold many; roots Mbed TLS
+ *  cannot parse are skipped and counted in *skipped; none parsed is an error). ca_len 0:
+ *  no roots (only useful with LMW_VERIFY_NONE). Verification is REQUIRED by default. */
+LMW_API int lmw_tls_config_client(const uint8_t *ca, size_t ca_len, int *skipped, lmw_tls_config **out);
+/** A server configuration with one certificate chain (PEM) and its private key (PEM). */
+LMW_API int lmw_tls_config_server(const uint8_t *cert, size_t cert_len, const uint8_t *key, size_t key_len,
+                                  lmw_tls_config **out);
+/** LMW_VERIFY_NONE / OPTIONAL / REQUIRED. */
+LMW_API int lmw_tls_config_set_verify(lmw_tls_config *cfg, int mode);
+/** TLS versions as 0x0303 (1.2) / 0x0304 (1.3); 0 keeps the current bound. */
+LMW_API int lmw_tls_config_set_versions(lmw_tls_config *cfg, int min_version, int max_version);
+/** ALPN protocols, comma-separated ("h2,http/1.1"); "" clears. */
+LMW_API int lmw_tls_config_set_alpn(lmw_tls_config *cfg, const char *protocols);
+/** Cipher suites by IANA/Mbed TLS name, comma-separated, in preference order. */
+LMW_API int lmw_tls_config_set_ciphersuites(lmw_tls_config *cfg, const char *names);
+/** A client certificate chain and key (PEM) for servers that ask for one. */
+LMW_API int lmw_tls_config_set_client_cert(lmw_tls_config *cfg, const uint8_t *cert, size_t cert_len,
+                                           const uint8_t *key, size_t key_len);
+/** Emits session secrets as NSS key log lines (Wireshark) via lmw_host_log(LMW_LOG_KEYLOG, ...). */
+LMW_API int lmw_tls_config_set_keylog(lmw_tls_config *cfg, int on);
+LMW_API void lmw_tls_config_free(lmw_tls_config *cfg);
+
+/* ---- connections ---------------------------------------------------------------------- */
+
+/** A new TCP connection handle; TLS over it when `tls` is given (borrowed: the config must
+ *  outlive the connection). Events carry `user_id`. */
+LMW_API int lmw_conn_new(uint32_t user_id, lmw_tls_config *tls, lmw_conn **out);
+/** A new listening handle (for lmw_conn_listen); TLS when `tls` is a server config. */
+LMW_API int lmw_conn_new_server(uint32_t user_id, lmw_tls_config *tls, lmw_conn **out);
+/** TLS: the server name for SNI and for the certificate name check. */
+LMW_API int lmw_conn_set_hostname(lmw_conn *c, const char *hostname);
+/** Connects to an IPv4 address; LMW_EV_CONNECTED or LMW_EV_ERROR follows. */
+LMW_API int lmw_conn_connect(lmw_conn *c, const char *ip, uint16_t port);
+/** Binds and listens; LMW_EV_ACCEPT follows for each connection. */
+LMW_API int lmw_conn_listen(lmw_conn *c, const char *ip, uint16_t port, int backlog);
+/** Takes the next pending accepted connection of listener `l`, giving it `user_id`. */
+LMW_API int lmw_conn_accept(lmw_conn *l, uint32_t user_id, lmw_conn **out);
+/** Queues up to `len` bytes; *written says how many (0: wait for LMW_EV_WRITABLE). */
+LMW_API int lmw_conn_write(lmw_conn *c, const uint8_t *buf, size_t len, size_t *written);
+/** Space now free for lmw_conn_write. */
+LMW_API size_t lmw_conn_sndbuf(lmw_conn *c);
+/** Copies up to `cap` received bytes out and acknowledges them to lwIP (opening the TCP
+ *  window): the reader's pace is the sender's pace. */
+LMW_API int lmw_conn_read(lmw_conn *c, uint8_t *buf, size_t cap, size_t *n);
+/** Bytes queued for lmw_conn_read. */
+LMW_API size_t lmw_conn_readable(lmw_conn *c);
+/** Graceful close (TLS close_notify, then FIN). LMW_EV_CLOSED follows. */
+LMW_API int lmw_conn_close(lmw_conn *c);
+/** Forced close: RST. The handle stays valid until lmw_conn_free. */
+LMW_API void lmw_conn_abort(lmw_conn *c);
+/** Frees the handle (aborting the connection if still open). */
+LMW_API void lmw_conn_free(lmw_conn *c);
+/** The lwIP err_t that ended the connection (0 if none). */
+LMW_API int lmw_conn_error(lmw_conn *c);
+/** The Mbed TLS code that ended the connection or failed its handshake (0 if none). */
+LMW_API int lmw_conn_tls_error(lmw_conn *c);
+/** X.509 verification flags after a TLS handshake (MBEDTLS_X509_BADCERT_*), 0 if none. */
+LMW_API uint32_t lmw_conn_verify_flags(lmw_conn *c);
+/** Connection details as "key=value\n" text into buf (NUL-terminated); *len = full length.
+ *  Keys: local, remote, tls_version, tls_suite, alpn, resumed, peer_cert (PEM, repeated). */
+LMW_API int lmw_conn_info(lmw_conn *c, char *buf, size_t cap, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,108 @@
+/* lwIP options for lwip-mbedtls-wasm.
+ *
+ * Starts from the Raspberry Pi Pico W examples' common options
+ * (pico-examples/pico_w/wifi/lwipopts_examples_common.h plus the TLS client's
+ * additions); every value that differs from them says why. Everything is behind
+ * #ifndef so a build (or a test) can override a value with -D.
+ */
+#ifndef LMW_LWIPOPTS_H
+#define LMW_LWIPOPTS_H
+
+/* ---- as in the Pico W examples --------------------------------------------------- */
+#define NO_SYS                      1
+#define SYS_LIGHTWEIGHT_PROT        0   /* single-threaded: nothing to protect */
+#define LWIP_SOCKET                 0
+#define LWIP_NETCONN                0
+#define LWIP_ARP                    1
+#define LWIP_ETHERNET               1
+#define LWIP_ICMP                   1
+#define LWIP_RAW                    1
+#define LWIP_IPV4                   1
+#define LWIP_TCP                    1
+#define LWIP_UDP                    1
+#define LWIP_DNS                    1
+#define LWIP_TCP_KEEPALIVE          1
+#define LWIP_NETIF_STATUS_CALLBACK  1
+#define LWIP_NETIF_LINK_CALLBACK    1
+#define LWIP_NETIF_HOSTNAME         1
+#define LWIP_NETIF_TX_SINGLE_PBUF   1
+#define LWIP_CHKSUM_ALGORITHM       3
+#define MEM_ALIGNMENT               4
+#ifndef TCP_MSS
+#define TCP_MSS                     1460
+#endif
+#define LWIP_ALTCP                  1
+#define LWIP_ALTCP_TLS              1
+#define LWIP_ALTCP_TLS_MBEDTLS      1
+
+/* ---- differs from the Pico W examples -------------------------------------------- */
+
+/* The heap is the host's malloc (it grows in WASM) instead of a fixed 4000-byte lwIP
+ * heap and fixed pools: the router instance holds many flows at once, and a leak check
+ * reads one allocator. With MEMP_MEM_MALLOC the MEMP_NUM_* counts are not hard caps. */
+#define MEM_LIBC_MALLOC             1
+#define MEMP_MEM_MALLOC             1
+#define MEM_SIZE                    (256 * 1024)
+#define MEMP_NUM_TCP_PCB            256
+#define MEMP_NUM_TCP_PCB_LISTEN     16
+#define MEMP_NUM_UDP_PCB            64
+#define MEMP_NUM_TCP_SEG            512
+#define PBUF_POOL_SIZE              64
+#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
+
+/* TCP_WND of 24 segments (35,040 bytes; examples: 8 * TCP_MSS = 11,680). It must exceed
+ * one full TLS record (16,384 bytes of payload plus header and tag): with a smaller
+ * window Mbed TLS waits for the rest of a record the peer may not send - the stall
+ * pico-examples hit at exactly 16 KB. The send buffer matches, so one TLS record plus
+ * more data can be in flight. */
+#ifndef TCP_WND
+#define TCP_WND                     (24 * TCP_MSS)
+#endif
+#ifndef TCP_SND_BUF
+#define TCP_SND_BUF                 (24 * TCP_MSS)
+#endif
+#define TCP_SND_QUEUELEN            ((4 * (TCP_SND_BUF) + (TCP_MSS - 1)) / (TCP_MSS))
+#define LWIP_WND_SCALE              1   /* lets the router offer a window above 64 KiB */
+#define TCP_RCV_SCALE               2
+
+/* Addresses are static (10.0.2.15/24 by default, as in QEMU user networking); the
+ * examples use DHCP from the Wi-Fi access point, which a virtual link does not have. */
+#define LWIP_DHCP                   0
+#define LWIP_AUTOIP                 0
+#define LWIP_ACD                    0
+
+/* DNS: a few servers and a table large enough for a browser-like session. */
+#define DNS_MAX_SERVERS             2
+#define DNS_TABLE_SIZE              8
+#define DNS_MAX_NAME_LENGTH         256
+
+/* Statistics are on (the examples turn them off): tests read them to check for leaks. */
+#define LWIP_STATS                  1
+#define MEM_STATS                   1
+#define MEMP_STATS                  1
+#define LINK_STATS                  1
+#define SYS_STATS                   0
+#define LWIP_STATS_DISPLAY          0
+
+/* IPv6 is off: the virtual link and the router's NAT are IPv4. */
+#define LWIP_IPV6                   0
+
+/* Debug output goes to the host log; off by default, switched on per module at run time
+ * through lwip_debug_flags (LWIP_DBG_TYPES_ON) from the TypeScript debug option. */
+#define LWIP_DEBUG                  1
+extern unsigned char lmw_lwip_debug_types;
+#define LWIP_DBG_TYPES_ON           (lmw_lwip_debug_types)
+#define LWIP_DBG_MIN_LEVEL          LWIP_DBG_LEVEL_ALL
+#define ALTCP_MBEDTLS_DEBUG         LWIP_DBG_ON
+#define ALTCP_MBEDTLS_LIB_DEBUG     LWIP_DBG_ON
+#define TCP_DEBUG                   LWIP_DBG_ON
+#define DNS_DEBUG                   LWIP_DBG_ON
+
+/* TLS: verify the server's certificate by default (lwIP's default is OPTIONAL, which
+ * completes a handshake with an untrusted certificate). The loudly named insecure
+ * option of the API lowers it per configuration. */
+#define ALTCP_MBEDTLS_AUTHMODE      MBEDTLS_SSL_VERIFY_REQUIRED
+#define ALTCP_MBEDTLS_USE_SESSION_TICKETS 1
+#define ALTCP_MBEDTLS_SESSION_TICKET_CIPHER MBEDTLS_CIPHER_CHACHA20_POLY1305
+
+#endif

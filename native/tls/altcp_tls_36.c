@@ -1,0 +1,127 @@
+/* lwIP's own altcp_tls_mbedtls.c, compiled against Mbed TLS 3.6.
+ *
+ * lwIP 2.2.1's TLS layer targets Mbed TLS 2.x. Rather than copy and patch it (the Pico
+ * SDK's way), this file includes it unchanged and adapts around it:
+ *
+ *  - compat/mbedtls/{certs,ssl_internal}.h stand in for two headers 3.x removed;
+ *  - MBEDTLS_ALLOW_PRIVATE_ACCESS lets it read two fields that became private
+ *    (ssl_context.out_left, session.start);
+ *  - mbedtls_pk_parse_key gained an RNG in 3.x: a macro supplies lwIP's shared DRBG;
+ *  - mbedtls_ssl_handshake / mbedtls_ssl_read are wrapped so the exported API learns the
+ *    Mbed TLS code behind a failure (lwIP reports only ERR_CLSD, or nothing at all for
+ *    a failed read);
+ *  - altcp_tls_wrap is replaced so every TLS pcb gets our function table, which adds
+ *    what lwIP's lacks: close_notify on a graceful close, and writes capped so that one
+ *    altcp_write never becomes a partial mbedtls_ssl_write (lwIP asserts on that).
+ *
+ * Everything C apps call stays lwIP's altcp_tls.h API.
+ */
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
+
+#include "lwip/opt.h"
+
+#if LWIP_ALTCP && LWIP_ALTCP_TLS && LWIP_ALTCP_TLS_MBEDTLS
+
+#include "mbedtls/ctr_drbg.h"
+#include "mbedtls/pk.h"
+#include "mbedtls/ssl.h"
+
+#include "lmw_tls_hooks.h"
+
+/* Wrapped calls: see lmw_tls_hooks.h. The real prototypes were declared above. */
+static int lmw_ssl_handshake(mbedtls_ssl_context *ssl) {
+  int ret = mbedtls_ssl_handshake(ssl);
+  if (ret != 0 && ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
+    lmw_tls_on_status(ssl, LMW_TLS_STATUS_HANDSHAKE_FAILED, ret);
+  }
+  return ret;
+}
+
+static int lmw_ssl_read(mbedtls_ssl_context *ssl, unsigned char *buf, size_t len) {
+  int ret = mbedtls_ssl_read(ssl, buf, len);
+  if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+    lmw_tls_on_status(ssl, LMW_TLS_STATUS_CLOSE_NOTIFY, ret);
+  } else if (ret < 0 && ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
+    lmw_tls_on_status(ssl, LMW_TLS_STATUS_READ_FAILED, ret);
+  }
+  return ret;
+}
+
+#define mbedtls_ssl_handshake lmw_ssl_handshake
+#define mbedtls_ssl_read lmw_ssl_read
+#define mbedtls_pk_parse_key(ctx, key, keylen, pwd, pwdlen) \
+  mbedtls_pk_parse_key((ctx), (key), (keylen), (pwd), (pwdlen), mbedtls_ctr_drbg_random, &altcp_tls_entropy_rng->ctr_drbg)
+#define altcp_tls_wrap lmw_lwip_altcp_tls_wrap
+
+#include "altcp_tls_mbedtls.c"
+
+#undef altcp_tls_wrap
+#undef mbedtls_ssl_handshake
+#undef mbedtls_ssl_read
+#undef mbedtls_pk_parse_key
+
+/* Our flag in lwIP's state->flags (lwIP uses 0x01-0x08). */
+#define LMW_FLAGS_CLOSE_NOTIFY_SENT 0x80
+
+static struct altcp_functions lmw_tls_functions;
+
+static err_t lmw_tls_close(struct altcp_pcb *conn) {
+  altcp_mbedtls_state_t *state = conn ? (altcp_mbedtls_state_t *)conn->state : NULL;
+  if (state && conn->inner_conn && (state->flags & ALTCP_MBEDTLS_FLAGS_HANDSHAKE_DONE) &&
+      !(state->flags & LMW_FLAGS_CLOSE_NOTIFY_SENT)) {
+    state->flags |= LMW_FLAGS_CLOSE_NOTIFY_SENT;
+    /* Best effort, as in every TLS stack: the alert is queued on the TCP connection and
+       the FIN follows it. WANT_WRITE (no room) leaves it to the retransmission. */
+    (void)mbedtls_ssl_close_notify(&state->ssl_context);
+    altcp_output(conn->inner_conn);
+  }
+  return altcp_mbedtls_close(conn);
+}
+
+static err_t lmw_tls_write(struct altcp_pcb *conn, const void *dataptr, u16_t len, u8_t apiflags) {
+  altcp_mbedtls_state_t *state = conn ? (altcp_mbedtls_state_t *)conn->state : NULL;
+  if (state && (state->flags & ALTCP_MBEDTLS_FLAGS_HANDSHAKE_DONE)) {
+    int max_record = mbedtls_ssl_get_max_out_record_payload(&state->ssl_context);
+    /* All or nothing, like tcp_write: more than fits now is "would block". */
+    if (len > altcp_mbedtls_sndbuf(conn) || (max_record > 0 && len > (u16_t)LWIP_MIN(max_record, 0xFFFF))) {
+      return ERR_MEM;
+    }
+  }
+  return altcp_mbedtls_write(conn, dataptr, len, apiflags);
+}
+
+void lmw_altcp_tls_adopt(struct altcp_pcb *conn) {
+  if (lmw_tls_functions.close == NULL) {
+    lmw_tls_functions = altcp_mbedtls_functions;
+    lmw_tls_functions.close = lmw_tls_close;
+    lmw_tls_functions.write = lmw_tls_write;
+  }
+  if (conn && conn->fns == &altcp_mbedtls_functions) {
+    conn->fns = &lmw_tls_functions;
+  }
+}
+
+/* The public altcp_tls_wrap (altcp_tls_new calls it): lwIP's, then our function table. */
+struct altcp_pcb *altcp_tls_wrap(struct altcp_tls_config *config, struct altcp_pcb *inner_pcb);
+struct altcp_pcb *altcp_tls_wrap(struct altcp_tls_config *config, struct altcp_pcb *inner_pcb) {
+  struct altcp_pcb *conn = lmw_lwip_altcp_tls_wrap(config, inner_pcb);
+  lmw_altcp_tls_adopt(conn);
+  return conn;
+}
+
+mbedtls_ssl_config *lmw_altcp_tls_ssl_config(struct altcp_tls_config *config) {
+  return config ? &config->conf : NULL;
+}
+
+int lmw_altcp_tls_handshake_done(struct altcp_pcb *conn) {
+  altcp_mbedtls_state_t *state = conn ? (altcp_mbedtls_state_t *)conn->state : NULL;
+  return state != NULL && (state->flags & ALTCP_MBEDTLS_FLAGS_HANDSHAKE_DONE) != 0;
+}
+
+int lmw_altcp_tls_random(void *unused, unsigned char *out, size_t len) {
+  (void)unused;
+  if (altcp_tls_entropy_rng == NULL) return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+  return mbedtls_ctr_drbg_random(&altcp_tls_entropy_rng->ctr_drbg, out, len);
+}
+
+#endif

@@ -1,0 +1,28 @@
+/* What native/tls/altcp_tls_36.c (lwIP's TLS layer, adapted) offers the rest of our C,
+ * and the one hook it calls back. */
+#ifndef LMW_TLS_HOOKS_H
+#define LMW_TLS_HOOKS_H
+
+#include "lwip/altcp.h"
+#include "lwip/altcp_tls.h"
+#include "mbedtls/ssl.h"
+
+enum {
+  LMW_TLS_STATUS_HANDSHAKE_FAILED = 1, /* ret: the Mbed TLS error */
+  LMW_TLS_STATUS_READ_FAILED = 2,      /* ret: the Mbed TLS error (lwIP ignores it) */
+  LMW_TLS_STATUS_CLOSE_NOTIFY = 3,     /* the peer sent close_notify */
+};
+
+/** Called from inside lwIP's TLS layer; defined by the exported API (native/api). */
+void lmw_tls_on_status(mbedtls_ssl_context *ssl, int status, int ret);
+
+/** Gives a TLS pcb (e.g. one lwIP accepted) our function table: close_notify, capped writes. */
+void lmw_altcp_tls_adopt(struct altcp_pcb *conn);
+/** The Mbed TLS configuration inside lwIP's altcp_tls_config. */
+mbedtls_ssl_config *lmw_altcp_tls_ssl_config(struct altcp_tls_config *config);
+/** Non-zero once the TLS handshake of `conn` completed. */
+int lmw_altcp_tls_handshake_done(struct altcp_pcb *conn);
+/** lwIP's shared DRBG (seeded once a TLS config exists), as an Mbed TLS f_rng. */
+int lmw_altcp_tls_random(void *unused, unsigned char *out, size_t len);
+
+#endif

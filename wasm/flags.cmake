@@ -1,0 +1,23 @@
+# All emscripten flags, in one place. Compile flags apply to every C file of the WASM
+# build; link flags to the module. Each unusual flag says why.
+
+set(LMW_EM_COMPILE_FLAGS
+  -O2                       # -O3 measured no faster here; -Os costs ~20% in Mbed TLS
+)
+
+set(LMW_EM_LINK_FLAGS
+  -O2
+  -sMODULARIZE=1            # a factory, so one compiled module serves device and router instances
+  -sEXPORT_NAME=createLmwModule
+  -sEXPORT_ES6=0            # 3.1.6's ES6 output breaks in Node 20 (__dirname, file: URLs)
+  -sENVIRONMENT=web,worker,node
+  -sFILESYSTEM=0            # no files: printf still reaches Module.print (self-test output)
+  -sALLOW_MEMORY_GROWTH=1   # the router holds many flows; the heap grows on demand
+  -sINITIAL_MEMORY=16777216
+  -sTOTAL_STACK=262144      # (named STACK_SIZE in newer emcc, which still accepts this) Mbed TLS needs < 64 KiB
+  -sDYNAMIC_EXECUTION=0     # no eval: works under a strict Content-Security-Policy
+  -sASSERTIONS=0
+  -sINVOKE_RUN=0            # there is no main(); the host calls lmw_init
+  -sEXPORTED_RUNTIME_METHODS=[]
+  --js-library=${CMAKE_SOURCE_DIR}/wasm/library_lmw.js
+)
