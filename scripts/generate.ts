@@ -37,7 +37,8 @@ export function parseApi(headerText: string): ApiFunction[] {
     const pm = /^(.+?)\b(lmw_[a-z0-9_]+)\s*\((.*)\)$/.exec(proto);
     if (!pm) throw new Error(`cannot parse LMW_API line: ${proto}`);
     const before = headerText.slice(0, m.index);
-    const dm = /\/\*\*([\s\S]*?)\*\/\s*$/.exec(before);
+    const last = before.slice(before.lastIndexOf("/**"));
+    const dm = /^\/\*\*([\s\S]*?)\*\/\s*$/.exec(last);
     const doc = dm ? dm[1]!.split("\n").map((l) => l.replace(/^\s*\*?\s?/, "").trim()).join(" ").trim() : "";
     const params =
       pm[3]!.trim() === "void"
@@ -54,7 +55,11 @@ export function parseApi(headerText: string): ApiFunction[] {
 function defines(text: string, prefix: string): [string, number][] {
   const out: [string, number][] = [];
   const re = new RegExp(`^#define\\s+(${prefix}[A-Z0-9_]+)\\s+(-?(?:0x[0-9A-Fa-f]+|\\d+))`, "gm");
-  for (const m of text.matchAll(re)) out.push([m[1]!, Number(m[2])]);
+  for (const m of text.matchAll(re)) {
+    const lit = m[2]!;
+    const value = lit.startsWith("-") ? -Number(lit.slice(1)) : Number(lit);
+    if (Number.isFinite(value)) out.push([m[1]!, value]);
+  }
   return out;
 }
 

@@ -1,0 +1,93 @@
+// The one place where the TypeScript side allocates and frees WASM memory. Every
+// allocation is a disposable (`using` works), strings are NUL-terminated UTF-8, and
+// bytes cross the boundary in bulk copies of bounded chunks, never a call per byte.
+import type { LmwModule } from "./module.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A block of WASM memory owned by the TypeScript side. */
+export class Allocation implements Disposable {
+  #mem: Memory;
+  #ptr: number;
+  readonly size: number;
+
+  constructor(mem: Memory, ptr: number, size: number) {
+    this.#mem = mem;
+    this.#ptr = ptr;
+    this.size = size;
+  }
+
+  get ptr(): number {
+    if (this.#ptr === 0) throw new Error("allocation used after free");
+    return this.#ptr;
+  }
+
+  /** A view of the bytes (valid until the heap grows: use it at once). */
+  view(length = this.size): Uint8Array {
+    return this.#mem.mod.HEAPU8.subarray(this.ptr, this.ptr + length);
+  }
+
+  /** The u32 / i32 stored at byte offset `offset` (out-parameters). */
+  u32(offset = 0): number {
+    return this.#mem.mod.HEAPU32[(this.ptr + offset) >>> 2]!;
+  }
+  i32(offset = 0): number {
+    return this.#mem.mod.HEAP32[(this.ptr + offset) >>> 2]!;
+  }
+
+  free(): void {
+    if (this.#ptr !== 0) {
+      this.#mem.mod._free(this.#ptr);
+      this.#ptr = 0;
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+
+export class Memory {
+  readonly mod: LmwModule;
+
+  constructor(mod: LmwModule) {
+    this.mod = mod;
+  }
+
+  alloc(size: number): Allocation {
+    const ptr = this.mod._malloc(Math.max(1, size));
+    if (ptr === 0) throw new RangeError(`WASM heap exhausted allocating ${size} bytes`);
+    this.mod.HEAPU8.fill(0, ptr, ptr + Math.max(1, size));
+    return new Allocation(this, ptr, size);
+  }
+
+  /** A copy of `bytes` in WASM memory. */
+  bytes(bytes: Uint8Array): Allocation {
+    const a = this.alloc(bytes.length);
+    this.mod.HEAPU8.set(bytes, a.ptr);
+    return a;
+  }
+
+  /** A NUL-terminated UTF-8 copy of `text`. */
+  cstring(text: string): Allocation {
+    const encoded = encoder.encode(text);
+    if (encoded.includes(0)) throw new TypeError("string contains a NUL character");
+    const a = this.alloc(encoded.length + 1);
+    this.mod.HEAPU8.set(encoded, a.ptr);
+    return a;
+  }
+
+  /** Reads the NUL-terminated UTF-8 string at `ptr`. */
+  readCString(ptr: number, max = 1 << 20): string {
+    const heap = this.mod.HEAPU8;
+    let end = ptr;
+    while (end < ptr + max && heap[end] !== 0) end++;
+    return decoder.decode(heap.subarray(ptr, end));
+  }
+
+  /** Copies `length` bytes at `ptr` out of WASM memory. */
+  copyOut(ptr: number, length: number): Uint8Array {
+    return this.mod.HEAPU8.slice(ptr, ptr + length);
+  }
+}

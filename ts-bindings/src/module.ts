@@ -1,0 +1,89 @@
+// Loads the WebAssembly module in Node 20 and in browsers. The .wasm is compiled once per
+// process (or page) and instantiated once per stack: the device and the router are two
+// instances of the same module, each with its own lwIP globals and heap.
+import type { LmwExports } from "./generated/exports.js";
+
+/** What the C side's host hooks call (native/host/host.h, wasm/library_lmw.js). */
+export interface LmwHost {
+  nowMs(): number;
+  wallTimeS(): number;
+  /** Fills `buf` entirely; returns 0 (or non-zero on failure). */
+  random(buf: Uint8Array): number;
+  log(source: number, text: Uint8Array): void;
+  event(object: number, kind: number, arg: number): void;
+  linkOutput(linkId: number, frame: Uint8Array): void;
+  /** stdout of the C side (printf), one line per call. */
+  print(line: string): void;
+}
+
+/** An instance: the exported C functions plus the heap views. */
+export interface LmwModule extends LmwExports {
+  HEAPU8: Uint8Array;
+  HEAP32: Int32Array;
+  HEAPU32: Uint32Array;
+}
+
+type Factory = (options: Record<string, unknown>) => Promise<LmwModule>;
+
+export interface ModuleSource {
+  /** The emscripten factory (build/wasm/lmw.js, MODULARIZE). */
+  factory: Factory;
+  /** The compiled .wasm. */
+  wasm: WebAssembly.Module;
+}
+
+let defaultSource: Promise<ModuleSource> | undefined;
+
+const isNode = typeof process !== "undefined" && !!process.versions?.node;
+
+async function loadNodeSource(): Promise<ModuleSource> {
+  const { createRequire } = await import("node:module");
+  const { readFile } = await import("node:fs/promises");
+  const { fileURLToPath } = await import("node:url");
+  const glue = fileURLToPath(new URL("../../build/wasm/lmw.js", import.meta.url));
+  const wasmPath = fileURLToPath(new URL("../../build/wasm/lmw.wasm", import.meta.url));
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(wasmPath);
+  } catch (e) {
+    throw new Error(`WASM module not built (${wasmPath}): run \`npm run setup\``, { cause: e });
+  }
+  // 3.1.6's glue cannot fetch a file: URL in Node; we compile the bytes ourselves and
+  // hand the instance over through instantiateWasm.
+  const factory = createRequire(import.meta.url)(glue) as Factory;
+  return { factory, wasm: await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>) };
+}
+
+async function loadBrowserSource(): Promise<ModuleSource> {
+  const g = globalThis as unknown as { createLmwModule?: Factory; LMW_WASM_URL?: string };
+  if (!g.createLmwModule) throw new Error("lmw.js is not loaded: include it before using the library in a browser");
+  const url = g.LMW_WASM_URL ?? new URL("../../build/wasm/lmw.wasm", import.meta.url).href;
+  const wasm = await WebAssembly.compileStreaming(fetch(url));
+  return { factory: g.createLmwModule, wasm };
+}
+
+/** The module compiled once for this process or page; `setModuleSource` overrides it. */
+export function moduleSource(): Promise<ModuleSource> {
+  defaultSource ??= isNode ? loadNodeSource() : loadBrowserSource();
+  return defaultSource;
+}
+
+export function setModuleSource(source: ModuleSource | Promise<ModuleSource>): void {
+  defaultSource = Promise.resolve(source);
+}
+
+/** A fresh instance wired to `host`. */
+export async function instantiate(host: LmwHost, source?: ModuleSource): Promise<LmwModule> {
+  const src = source ?? (await moduleSource());
+  return src.factory({
+    lmwHost: host,
+    print: (line: string) => host.print(line),
+    printErr: (line: string) => host.print(line),
+    instantiateWasm(imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance) => void) {
+      WebAssembly.instantiate(src.wasm, imports).then(done, (e: unknown) => {
+        throw e;
+      });
+      return {};
+    },
+  });
+}

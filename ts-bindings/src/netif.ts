@@ -1,0 +1,131 @@
+// Ethernet interfaces of a stack and the virtual link between two of them.
+import { LmwError } from "./errors.js";
+import { lwipErrorName } from "./native-errors.js";
+import type { Stack } from "./stack.js";
+
+export interface NetifOptions {
+  /** "02:00:00:00:00:01" or 6 bytes. */
+  mac: string | Uint8Array;
+  ip: string;
+  netmask?: string;
+  gateway?: string;
+  /** Make it the default route of its stack. */
+  isDefault?: boolean;
+}
+
+let nextLinkId = 1;
+
+export function parseMac(mac: string | Uint8Array): Uint8Array {
+  if (mac instanceof Uint8Array) {
+    if (mac.length !== 6) throw new TypeError("a MAC address has 6 bytes");
+    return mac;
+  }
+  const parts = mac.split(/[:-]/).map((h) => Number.parseInt(h, 16));
+  if (parts.length !== 6 || parts.some((p) => !(p >= 0 && p <= 255))) throw new TypeError(`bad MAC address "${mac}"`);
+  return Uint8Array.from(parts);
+}
+
+export class Netif implements Disposable {
+  readonly stack: Stack;
+  readonly linkId: number;
+  readonly mac: Uint8Array;
+  readonly ip: string;
+  #ptr: number;
+
+  constructor(stack: Stack, options: NetifOptions) {
+    this.stack = stack;
+    this.linkId = nextLinkId++;
+    this.mac = parseMac(options.mac);
+    this.ip = options.ip;
+    const { mem, mod } = stack;
+    using mac = mem.bytes(this.mac);
+    using ip = mem.cstring(options.ip);
+    using mask = mem.cstring(options.netmask ?? "255.255.255.0");
+    using gw = mem.cstring(options.gateway ?? "0.0.0.0");
+    using out = mem.alloc(4);
+    const err = mod._lmw_netif_add(this.linkId, mac.ptr, ip.ptr, mask.ptr, gw.ptr, options.isDefault ? 1 : 0, out.ptr);
+    if (err !== 0) throw new LmwError("ERR_NETIF", `cannot add netif ${options.ip}: ${lwipErrorName(err)}`, { layer: "lwip", nativeCode: err });
+    this.#ptr = out.u32();
+    stack.kick();
+  }
+
+  get ptr(): number {
+    return this.#ptr;
+  }
+
+  /** Frames this netif sends go to `sink`. */
+  onFrame(sink: ((frame: Uint8Array) => void) | undefined): void {
+    this.stack.setLinkSink(this.linkId, sink);
+  }
+
+  /** Delivers a received frame. */
+  input(frame: Uint8Array): void {
+    if (this.#ptr !== 0) this.stack.inputFrame(this.#ptr, frame);
+  }
+
+  dispose(): void {
+    if (this.#ptr === 0) return;
+    this.onFrame(undefined);
+    if (!this.stack.disposed) this.stack.mod._lmw_netif_free(this.#ptr);
+    this.#ptr = 0;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+export type FrameTap = (frame: Uint8Array, from: Netif, timeMs: number) => void;
+
+/** A virtual Ethernet cable: what one end sends, the other receives, a microtask later
+ *  (never inside the sender's C call). An optional tap sees every frame (pcap). */
+export class VirtualLink implements Disposable {
+  readonly a: Netif;
+  readonly b: Netif;
+  #taps = new Set<FrameTap>();
+  #queue: [Netif, Uint8Array][] = [];
+  #flushQueued = false;
+  #closed = false;
+
+  constructor(a: Netif, b: Netif) {
+    this.a = a;
+    this.b = b;
+    a.onFrame((frame) => this.#send(a, b, frame));
+    b.onFrame((frame) => this.#send(b, a, frame));
+  }
+
+  addTap(tap: FrameTap): () => void {
+    this.#taps.add(tap);
+    return () => this.#taps.delete(tap);
+  }
+
+  #send(from: Netif, to: Netif, frame: Uint8Array): void {
+    if (this.#closed) return;
+    for (const tap of this.#taps) tap(frame, from, Date.now());
+    this.#queue.push([to, frame]);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    // Frames produced while delivering are delivered in this same loop, in order.
+    while (this.#queue.length > 0 && !this.#closed) {
+      const [to, frame] = this.#queue.shift()!;
+      to.input(frame);
+    }
+  }
+
+  dispose(): void {
+    this.#closed = true;
+    this.#queue = [];
+    this.a.onFrame(undefined);
+    this.b.onFrame(undefined);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

@@ -1,0 +1,425 @@
+// TCP and TLS connections of one stack as web-stream sockets (ByteSocket), and listeners.
+// Backpressure is real: received bytes are acknowledged to lwIP (opening the TCP window)
+// only when the readable's consumer pulls them; writes wait for lwIP's send buffer.
+import { LmwError } from "./errors.js";
+import { LmwEvent } from "./generated/exports.js";
+import { connectionError, lwipErrorName, tlsHandshakeError, mbedtlsErrorName } from "./native-errors.js";
+import type { ByteSocket, PeerCertificate, SocketInfo, TlsInfo } from "./socket-types.js";
+import type { Stack } from "./stack.js";
+import type { TlsConfig } from "./tls-config.js";
+
+const CHUNK = 64 * 1024;
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // observed through the public promises; never an unhandled rejection here
+  return { promise, resolve, reject };
+}
+
+function base64ToBytes(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Parses lmw_conn_info's "key=value" lines. */
+export function parseConnInfo(text: string): SocketInfo {
+  const info: SocketInfo = { localAddress: "", remoteAddress: "" };
+  let tls: TlsInfo | undefined;
+  let cert: Partial<PeerCertificate> | undefined;
+  for (const line of text.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq < 0) continue;
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1);
+    switch (key) {
+      case "local": info.localAddress = value; break;
+      case "remote": info.remoteAddress = value; break;
+      case "tls_version": tls = { version: value, cipherSuite: "", alpnProtocol: null, peerCertificates: [] }; break;
+      case "tls_suite": if (tls) tls.cipherSuite = value; break;
+      case "alpn": if (tls) tls.alpnProtocol = value; break;
+      case "peer_subject": cert = { subject: value }; break;
+      case "peer_issuer": if (cert) cert.issuer = value; break;
+      case "peer_not_before": if (cert) cert.validFrom = value; break;
+      case "peer_not_after": if (cert) cert.validTo = value; break;
+      case "peer_der":
+        if (cert && tls) {
+          cert.raw = base64ToBytes(value);
+          tls.peerCertificates.push(cert as PeerCertificate);
+        }
+        cert = undefined;
+        break;
+    }
+  }
+  if (tls) info.tls = tls;
+  return info;
+}
+
+export interface StackConnectOptions {
+  ip: string;
+  port: number;
+  tls?: TlsConfig;
+  /** TLS: SNI and the certificate name check. */
+  servername?: string;
+  signal?: AbortSignal;
+}
+
+export class StackSocket implements ByteSocket {
+  readonly stack: Stack;
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  #ptr: number;
+  #id: number;
+  #tls: boolean;
+  #servername: string | undefined;
+  #connected = false;
+  #eof = false;
+  #closing = false;
+  #error: LmwError | undefined;
+  #wakeReader: (() => void) | undefined;
+  #wakeWriter: (() => void) | undefined;
+  #opened = deferred<SocketInfo>();
+  #closed = deferred<void>();
+  #readDone = false;
+  #info: SocketInfo | undefined;
+
+  /** Wraps a handle already made by the C side (used by connect and accept). */
+  constructor(stack: Stack, ptr: number, id: number, options: { tls: boolean; connected: boolean; servername?: string }) {
+    this.stack = stack;
+    this.#ptr = ptr;
+    this.#id = id;
+    this.#tls = options.tls;
+    this.#servername = options.servername;
+    stack.retain();
+    this.readable = new ReadableStream<Uint8Array>(
+      {
+        pull: (controller) => this.#pull(controller),
+        cancel: () => {
+          this.#readDone = true;
+          this.destroy();
+        },
+      },
+      { highWaterMark: 1 },
+    );
+    this.writable = new WritableStream<Uint8Array>(
+      {
+        write: (chunk) => this.#write(chunk),
+        close: async () => {
+          /* TLS has no half-close in altcp: ending the writable keeps the socket open for
+             reading; close() closes the connection. */
+        },
+        abort: (reason) => this.destroy(reason),
+      },
+      { highWaterMark: 1 },
+    );
+    if (options.connected) this.#onConnected();
+  }
+
+  /** Opens a TCP (or TLS) connection from `stack`. */
+  static connect(stack: Stack, options: StackConnectOptions): StackSocket {
+    const { mem, mod } = stack;
+    let socket: StackSocket | undefined;
+    const id = stack.register((kind, arg) => { if (socket) socket.#onEvent(kind, arg); });
+    using out = mem.alloc(4);
+    const err = mod._lmw_conn_new(id, options.tls ? options.tls.ptr : 0, out.ptr);
+    if (err !== 0) {
+      stack.unregister(id);
+      throw connectionError(err, "connect");
+    }
+    socket = new StackSocket(stack, out.u32(), id, { tls: !!options.tls, connected: false, servername: options.servername });
+    if (options.tls && options.servername) {
+      using name = mem.cstring(options.servername);
+      const e = mod._lmw_conn_set_hostname(socket.#ptr, name.ptr);
+      if (e !== 0) {
+        socket.#fail(new LmwError("ERR_INVALID_ARG", `bad server name "${options.servername}"`, { layer: "api", nativeCode: e }));
+        return socket;
+      }
+    }
+    {
+      using ip = mem.cstring(options.ip);
+      const e = mod._lmw_conn_connect(socket.#ptr, ip.ptr, options.port);
+      stack.kick();
+      if (e !== 0) {
+        const tlsErr = mod._lmw_conn_tls_error(socket.#ptr);
+        socket.#fail(tlsErr !== 0 ? tlsHandshakeError(tlsErr, 0, options.servername)
+          : new LmwError("ERR_CONNECT", `cannot connect to ${options.ip}:${options.port}: ${lwipErrorName(e)}`, { layer: "lwip", nativeCode: e }));
+        return socket;
+      }
+    }
+    const signal = options.signal;
+    if (signal) {
+      if (signal.aborted) socket.destroy(signal.reason);
+      else {
+        const onAbort = () => socket!.destroy(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        socket.#opened.promise.then(() => signal.removeEventListener("abort", onAbort), () => signal.removeEventListener("abort", onAbort));
+      }
+    }
+    return socket;
+  }
+
+  /** Takes the next connection accepted by listener handle `listenerPtr`, if any. */
+  static accept(stack: Stack, listenerPtr: number, tls: boolean): StackSocket | undefined {
+    const { mem, mod } = stack;
+    let socket: StackSocket | undefined;
+    // Registered first: lmw_conn_accept re-sends what already happened under this id
+    // (queued; delivered after `socket` is set).
+    const id = stack.register((kind, arg) => { if (socket) socket.#onEvent(kind, arg); });
+    using out = mem.alloc(4);
+    if (mod._lmw_conn_accept(listenerPtr, id, out.ptr) !== 0) {
+      stack.unregister(id);
+      return undefined;
+    }
+    socket = new StackSocket(stack, out.u32(), id, { tls, connected: true });
+    return socket;
+  }
+
+  get opened(): Promise<SocketInfo> {
+    return this.#opened.promise;
+  }
+
+  get closed(): Promise<void> {
+    return this.#closed.promise;
+  }
+
+  /** Details known so far (addresses, TLS version and suite, peer chain). */
+  get info(): SocketInfo | undefined {
+    return this.#info;
+  }
+
+  #onEvent(kind: number, arg: number): void {
+    switch (kind) {
+      case LmwEvent.CONNECTED:
+        this.#onConnected();
+        break;
+      case LmwEvent.READABLE:
+        this.#wake();
+        break;
+      case LmwEvent.EOF:
+        this.#eof = true;
+        this.#wake();
+        break;
+      case LmwEvent.WRITABLE:
+        this.#wakeWriter?.();
+        break;
+      case LmwEvent.ERROR:
+        this.#fail(this.#errorFor(arg));
+        break;
+      case LmwEvent.CLOSED:
+        this.#finish();
+        break;
+    }
+  }
+
+  #onConnected(): void {
+    if (this.#connected) return;
+    this.#connected = true;
+    this.#info = this.#readInfo();
+    this.#opened.resolve(this.#info);
+    this.#wakeWriter?.();
+  }
+
+  #readInfo(): SocketInfo {
+    if (this.#ptr === 0) return { localAddress: "", remoteAddress: "" };
+    const { mem, mod } = this.stack;
+    let cap = 8192;
+    for (;;) {
+      using buf = mem.alloc(cap);
+      using len = mem.alloc(4);
+      const err = mod._lmw_conn_info(this.#ptr, buf.ptr, cap, len.ptr);
+      if (err === 0) return parseConnInfo(mem.readCString(buf.ptr, cap));
+      if (len.u32() < cap) return { localAddress: "", remoteAddress: "" };
+      cap = len.u32() + 1;
+    }
+  }
+
+  #errorFor(lwipErr: number): LmwError {
+    const { mod } = this.stack;
+    const tlsErr = this.#ptr ? mod._lmw_conn_tls_error(this.#ptr) : 0;
+    const flags = this.#ptr ? mod._lmw_conn_verify_flags(this.#ptr) >>> 0 : 0;
+    if (this.#tls && tlsErr !== 0 && !this.#connected) return tlsHandshakeError(tlsErr, flags, this.#servername);
+    if (this.#tls && tlsErr !== 0) {
+      return new LmwError("ERR_TLS_RECORD", `TLS failed on an open connection: ${mbedtlsErrorName(tlsErr)}`, { layer: "mbedtls", nativeCode: tlsErr });
+    }
+    if (this.#tls && !this.#connected && lwipErr === -15 /* ERR_CLSD during handshake */) {
+      return new LmwError("ERR_TLS_HANDSHAKE_FAILED", "the connection closed during the TLS handshake", { layer: "mbedtls", nativeCode: lwipErr });
+    }
+    return connectionError(lwipErr, this.#connected ? "open" : "connect");
+  }
+
+  #wake(): void {
+    const w = this.#wakeReader;
+    this.#wakeReader = undefined;
+    w?.();
+  }
+
+  async #pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    for (;;) {
+      if (this.#ptr !== 0) {
+        const { mem, mod } = this.stack;
+        const avail = mod._lmw_conn_readable(this.#ptr) >>> 0;
+        if (avail > 0) {
+          const n = Math.min(avail, CHUNK);
+          using buf = mem.alloc(n);
+          using got = mem.alloc(4);
+          mod._lmw_conn_read(this.#ptr, buf.ptr, n, got.ptr);
+          this.stack.kick(); // the window update goes out
+          const len = got.u32();
+          if (len > 0) {
+            controller.enqueue(mem.copyOut(buf.ptr, len));
+            return;
+          }
+        }
+      }
+      if (this.#error) {
+        this.#readDone = true;
+        controller.error(this.#error);
+        return;
+      }
+      if (this.#eof || this.#ptr === 0) {
+        this.#readDone = true;
+        controller.close();
+        this.#maybeFinished();
+        return;
+      }
+      await new Promise<void>((resolve) => (this.#wakeReader = resolve));
+    }
+  }
+
+  async #write(chunk: Uint8Array): Promise<void> {
+    if (!(chunk instanceof Uint8Array)) throw new TypeError("write() takes Uint8Array chunks");
+    if (!this.#connected) {
+      await Promise.race([this.#opened.promise, this.#closed.promise]);
+    }
+    let off = 0;
+    while (off < chunk.length) {
+      if (this.#error) throw this.#error;
+      if (this.#ptr === 0 || this.#closing) throw new LmwError("ERR_SOCKET_CLOSED", "write after close", { layer: "api" });
+      const { mem, mod } = this.stack;
+      const n = Math.min(chunk.length - off, CHUNK);
+      let written: number;
+      {
+        using buf = mem.bytes(chunk.subarray(off, off + n));
+        using out = mem.alloc(4);
+        const err = mod._lmw_conn_write(this.#ptr, buf.ptr, n, out.ptr);
+        this.stack.kick();
+        if (err !== 0) throw this.#errorFor(err);
+        written = out.u32();
+      }
+      off += written;
+      if (written === 0) {
+        await new Promise<void>((resolve) => (this.#wakeWriter = resolve));
+        this.#wakeWriter = undefined;
+      }
+    }
+  }
+
+  #fail(error: LmwError): void {
+    if (this.#error) return;
+    this.#error = error;
+    this.#opened.reject(error);
+    this.#closed.reject(error);
+    this.#wake();
+    this.#wakeWriter?.();
+    this.#free();
+  }
+
+  #maybeFinished(): void {
+    // The peer finished sending and everything was read: close our side too.
+    if (this.#readDone && this.#eof && !this.#closing && this.#ptr !== 0) void this.close();
+  }
+
+  #finish(): void {
+    this.#eof = true;
+    this.#wake();
+    this.#free();
+    this.#closed.resolve();
+  }
+
+  #free(): void {
+    if (this.#ptr !== 0) {
+      if (!this.stack.disposed) this.stack.mod._lmw_conn_free(this.#ptr);
+      this.#ptr = 0;
+      this.stack.kick();
+      this.stack.release();
+    }
+    this.stack.unregister(this.#id);
+  }
+
+  async close(): Promise<void> {
+    if (this.#ptr !== 0 && !this.#closing) {
+      this.#closing = true;
+      this.stack.mod._lmw_conn_close(this.#ptr);
+      this.stack.kick();
+    }
+    if (!this.#connected) this.#opened.reject(new LmwError("ERR_SOCKET_CLOSED", "closed before it opened", { layer: "api" }));
+    try {
+      await this.#closed.promise;
+    } catch {
+      /* close() reports completion, not the failure that ended the socket */
+    }
+  }
+
+  destroy(reason?: unknown): void {
+    if (this.#error || (this.#ptr === 0 && this.#closing)) return;
+    const error =
+      reason instanceof LmwError ? reason
+        : new LmwError(reason instanceof Error && reason.name === "AbortError" ? "ERR_ABORTED" : "ERR_SOCKET_DESTROYED",
+          reason instanceof Error ? reason.message : "socket destroyed", { layer: "api", cause: reason });
+    if (this.#ptr !== 0) {
+      this.stack.mod._lmw_conn_abort(this.#ptr);
+      this.stack.kick();
+    }
+    this.#fail(error);
+  }
+}
+
+/** Accepts connections on a stack (servers in tests and in the router). */
+export class StackListener implements Disposable {
+  readonly stack: Stack;
+  #ptr: number;
+  #id: number;
+  #tls: boolean;
+
+  constructor(stack: Stack, options: { ip?: string; port: number; tls?: TlsConfig; backlog?: number }, onSocket: (s: StackSocket) => void) {
+    this.stack = stack;
+    this.#tls = !!options.tls;
+    const { mem, mod } = stack;
+    this.#id = stack.register((kind) => {
+      if (kind !== LmwEvent.ACCEPT) return;
+      for (let socket; this.#ptr !== 0 && (socket = StackSocket.accept(stack, this.#ptr, this.#tls)); ) onSocket(socket);
+    });
+    using out = mem.alloc(4);
+    let err = mod._lmw_conn_new_server(this.#id, options.tls ? options.tls.ptr : 0, out.ptr);
+    if (err !== 0) throw connectionError(err, "connect");
+    this.#ptr = out.u32();
+    using ip = mem.cstring(options.ip ?? "0.0.0.0");
+    err = mod._lmw_conn_listen(this.#ptr, ip.ptr, options.port, options.backlog ?? 16);
+    if (err !== 0) {
+      this.dispose();
+      throw new LmwError("ERR_LISTEN", `cannot listen on ${options.ip ?? "0.0.0.0"}:${options.port}: ${lwipErrorName(err)}`, { layer: "lwip", nativeCode: err });
+    }
+    stack.retain();
+    stack.kick();
+  }
+
+  dispose(): void {
+    if (this.#ptr !== 0) {
+      if (!this.stack.disposed) this.stack.mod._lmw_conn_free(this.#ptr);
+      this.#ptr = 0;
+      this.stack.release();
+      this.stack.kick();
+    }
+    this.stack.unregister(this.#id);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
