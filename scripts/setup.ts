@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 import { generateAll } from "./generate.js";
 
 export const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const THIRD_PARTY = join(ROOT, "third_party");
+/** Downloaded and extracted sources; LMW_THIRD_PARTY moves them (e.g. a shared cache). */
+const THIRD_PARTY = resolve(process.env.LMW_THIRD_PARTY ?? join(ROOT, "third_party"));
 const BUILD = join(ROOT, "build");
 
 export class SetupError extends Error {

@@ -18,6 +18,8 @@ set(LMW_EM_LINK_FLAGS
   -sDYNAMIC_EXECUTION=0     # no eval: works under a strict Content-Security-Policy
   -sASSERTIONS=0
   -sINVOKE_RUN=0            # there is no main(); the host calls lmw_init
+  -sNODEJS_CATCH_EXIT=0     # a library must not install process-wide uncaughtException handlers
+  -sNODEJS_CATCH_REJECTION=0 # ... nor unhandledRejection handlers that rethrow
   -sEXPORTED_RUNTIME_METHODS=[]
   --js-library=${CMAKE_SOURCE_DIR}/wasm/library_lmw.js
 )

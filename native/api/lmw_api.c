@@ -444,6 +444,9 @@ int lmw_tls_config_server(const uint8_t *cert, size_t cert_len, const uint8_t *k
   if (ret != 0) goto fail;
   ret = mbedtls_ssl_conf_own_cert(lmw_altcp_tls_ssl_config(cfg->alt), &cfg->own_cert, &cfg->own_key);
   if (ret != 0) goto fail;
+  /* lwipopts' REQUIRED is for clients checking servers; a server asks for no client
+     certificate unless told to (lmw_tls_config_set_verify). */
+  mbedtls_ssl_conf_authmode(lmw_altcp_tls_ssl_config(cfg->alt), MBEDTLS_SSL_VERIFY_NONE);
   *out = cfg;
   return 0;
 fail:
@@ -949,7 +952,13 @@ void lmw_conn_abort(lmw_conn *c) {
   struct altcp_pcb *pcb = c->pcb;
   conn_detach(c);
   c->pcb = NULL;
-  altcp_abort(pcb);
+  if (c->listener) {
+    /* A listening pcb cannot be aborted (tcp_abort would treat the smaller listen pcb
+       as a full one); closing it frees it at once and never fails. */
+    altcp_close(pcb);
+  } else {
+    altcp_abort(pcb);
+  }
 }
 
 void lmw_conn_free(lmw_conn *c) {
