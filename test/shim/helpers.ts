@@ -1,0 +1,136 @@
+// Shared fixtures for the shim tests: real servers on loopback, event-driven waits.
+import * as net from "node:net";
+import { createHash } from "node:crypto";
+import { WebSocket } from "ws";
+import { decodePacket, type WispPacket } from "../../ts-bindings/src/wisp/packet.js";
+
+export interface EchoServer {
+  port: number;
+  /** 'connection' events seen. */
+  connections: number;
+  close(): Promise<void>;
+}
+
+/** A TCP echo server on 127.0.0.1 that counts its connections. */
+export async function startEcho(host = "127.0.0.1"): Promise<EchoServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    state.connections++;
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => {});
+    s.pipe(s);
+  });
+  const state: EchoServer = {
+    port: 0,
+    connections: 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  state.port = (server.address() as net.AddressInfo).port;
+  return state;
+}
+
+/** A raw Wisp client over `ws` that records every packet it receives. */
+export class RawWispClient {
+  readonly packets: WispPacket[] = [];
+  private waiters: Array<{ pred: (p: WispPacket) => boolean; resolve: (p: WispPacket) => void }> = [];
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  constructor(
+    readonly ws: WebSocket,
+  ) {
+    ws.binaryType = "nodebuffer";
+    this.opened = new Promise((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    this.closed = new Promise((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on("error", () => {});
+    ws.on("message", (data: Buffer) => {
+      let p: WispPacket;
+      try {
+        p = decodePacket(new Uint8Array(data));
+      } catch {
+        return;
+      }
+      this.packets.push(p);
+      for (const w of [...this.waiters]) {
+        if (w.pred(p)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(p);
+        }
+      }
+    });
+  }
+  static async connect(url: string, headers?: Record<string, string>): Promise<RawWispClient> {
+    const c = new RawWispClient(new WebSocket(url, { headers }));
+    await c.opened;
+    return c;
+  }
+  /** Resolves with the first packet (already received or future) matching `pred`. */
+  next(pred: (p: WispPacket) => boolean): Promise<WispPacket> {
+    const seen = this.packets.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
+  }
+  send(bytes: Uint8Array): void {
+    this.ws.send(bytes);
+  }
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    this.ws.close();
+    await this.closed;
+  }
+}
+
+export function sha256(chunks: Uint8Array[] | Uint8Array): string {
+  const h = createHash("sha256");
+  for (const c of Array.isArray(chunks) ? chunks : [chunks]) h.update(c);
+  return h.digest("hex");
+}
+
+/** Deterministic bytes (xorshift32). */
+export function prng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+export function randomBytes(n: number, seed: number): Uint8Array {
+  const r = prng(seed);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 4) {
+    const v = r();
+    out[i] = v & 0xff;
+    if (i + 1 < n) out[i + 1] = (v >>> 8) & 0xff;
+    if (i + 2 < n) out[i + 2] = (v >>> 16) & 0xff;
+    if (i + 3 < n) out[i + 3] = (v >>> 24) & 0xff;
+  }
+  return out;
+}
+
+/** Reads a web ReadableStream to its end. */
+export async function readAll(readable: ReadableStream<Uint8Array>, limit = Infinity): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = readable.getReader();
+  while (total < limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.length;
+  }
+  reader.releaseLock();
+  return chunks;
+}
