@@ -16,7 +16,7 @@ describe("set-up", () => {
       const target = join(dir, "downloads", name);
       copyFileSync(join("third_party", "downloads", name), target);
       const bytes = readFileSync(target);
-      bytes[1000] ^= 0xff; // one byte changed
+      bytes[1000] = bytes[1000]! ^ 0xff; // one byte changed
       writeFileSync(target, bytes);
       const r = spawnSync("node_modules/.bin/tsx", ["scripts/setup.ts", "--only-sources"], {
         encoding: "utf8",

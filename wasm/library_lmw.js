@@ -21,6 +21,9 @@ mergeInto(LibraryManager.library, {
   lmw_host_event: function (object, kind, arg) {
     Module["lmwHost"].event(object >>> 0, kind, arg);
   },
+  lmw_host_router_udp: function (ptr, len) {
+    Module["lmwHost"].routerUdp(HEAPU8.slice(ptr, ptr + len));
+  },
   lmw_host_link_output: function (linkId, ptr, len) {
     Module["lmwHost"].linkOutput(linkId >>> 0, HEAPU8.slice(ptr, ptr + len));
   },

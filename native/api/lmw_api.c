@@ -35,6 +35,7 @@
 #include "host.h"
 #include "lmw_tls_hooks.h"
 #include "lmw_internal.h"
+#include "router.h"
 
 unsigned char lmw_lwip_debug_types; /* LWIP_DBG_TYPES_ON (lwipopts.h) */
 
@@ -223,6 +224,7 @@ static err_t netif_linkoutput(struct netif *netif, struct pbuf *p) {
   lmw_netif *n = (lmw_netif *)netif->state;
   if (p->tot_len > sizeof n->frame) return ERR_BUF;
   u16_t len = pbuf_copy_partial(p, n->frame, p->tot_len, 0);
+  lmw_router_output(n, n->frame, len);
   LINK_STATS_INC(link.xmit);
   lmw_host_link_output(n->link_id, n->frame, len);
   return ERR_OK;
@@ -262,8 +264,9 @@ int lmw_netif_add(uint32_t link_id, const uint8_t *mac6, const char *ip, const c
   return ERR_OK;
 }
 
-int lmw_netif_input(lmw_netif *n, const uint8_t *frame, size_t len) {
+int lmw_netif_input(lmw_netif *n, uint8_t *frame, size_t len) {
   if (len == 0 || len > 0xFFFF) return ERR_ARG;
+  if (lmw_router_input(n, frame, len)) return ERR_OK;
   struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
   if (p == NULL) return ERR_MEM;
   pbuf_take(p, frame, (u16_t)len);
@@ -275,12 +278,17 @@ int lmw_netif_input(lmw_netif *n, const uint8_t *frame, size_t len) {
 
 void lmw_netif_free(lmw_netif *n) {
   if (n == NULL) return;
+  lmw_router_disable_for(n);
   netif_remove(&n->nif);
   free(n);
 }
 
 struct netif *lmw_netif_lwip(lmw_netif *n) {
   return &n->nif;
+}
+
+uint32_t lmw_netif_link_id(lmw_netif *n) {
+  return n->link_id;
 }
 
 int lmw_dns_set_server(int index, const char *ip) {
@@ -934,6 +942,14 @@ static void conn_try_close(lmw_conn *c) {
     /* Out of memory for the FIN: keep the callbacks and retry from poll. */
     conn_attach(c, pcb);
   }
+}
+
+int lmw_conn_shutdown_write(lmw_conn *c) {
+  if (c->pcb == NULL) return ERR_CONN;
+  if (c->tls || c->listener) return ERR_ARG; /* TLS over altcp has no half-close */
+  err_t err = altcp_shutdown(c->pcb, 0, 1);
+  if (err == ERR_OK) altcp_output(c->pcb);
+  return err;
 }
 
 int lmw_conn_close(lmw_conn *c) {

@@ -88,8 +88,9 @@ LMW_API int32_t lmw_stat(const char *name);
  *  makes it the default route. */
 LMW_API int lmw_netif_add(uint32_t link_id, const uint8_t *mac6, const char *ip, const char *netmask,
                           const char *gateway, int is_default, lmw_netif **out);
-/** Hands a received Ethernet frame (copied) to the netif. */
-LMW_API int lmw_netif_input(lmw_netif *nif, const uint8_t *frame, size_t len);
+/** Hands a received Ethernet frame to the netif (copied; the buffer may be rewritten in
+ *  place by the router's NAT). */
+LMW_API int lmw_netif_input(lmw_netif *nif, uint8_t *frame, size_t len);
 /** Removes the netif and frees it. */
 LMW_API void lmw_netif_free(lmw_netif *nif);
 /** Sets DNS server `index` (0 or 1) to an IPv4 address. */
@@ -151,6 +152,8 @@ LMW_API size_t lmw_conn_sndbuf(lmw_conn *c);
 LMW_API int lmw_conn_read(lmw_conn *c, uint8_t *buf, size_t cap, size_t *n);
 /** Bytes queued for lmw_conn_read. */
 LMW_API size_t lmw_conn_readable(lmw_conn *c);
+/** Plain TCP only: no more data will be sent (FIN); reading goes on. */
+LMW_API int lmw_conn_shutdown_write(lmw_conn *c);
 /** Graceful close (TLS close_notify, then FIN). LMW_EV_CLOSED follows. */
 LMW_API int lmw_conn_close(lmw_conn *c);
 /** Forced close: RST. The handle stays valid until lmw_conn_free. */
@@ -166,6 +169,27 @@ LMW_API uint32_t lmw_conn_verify_flags(lmw_conn *c);
 /** Connection details as "key=value\n" text into buf (NUL-terminated); *len = full length.
  *  Keys: local, remote, tls_version, tls_suite, alpn, resumed, peer_cert (PEM, repeated). */
 LMW_API int lmw_conn_info(lmw_conn *c, char *buf, size_t cap, size_t *len);
+
+/* ---- router (native/netif/router.c) ------------------------------------------------------
+ * One netif of a stack can act as the router of the device on the other end of its
+ * link: every TCP flow the device opens is held (LMW_EV_FLOW(user_id, flow id)) until the
+ * host has dialed the real destination, then accepted into a listener on port 1 of the
+ * router's address, or refused with a RST. UDP goes to lmw_host_router_udp. */
+
+/** Makes `nif` the router's netif; flow events carry `user_id`. One router per stack. */
+LMW_API int lmw_router_enable(lmw_netif *nif, uint32_t user_id);
+LMW_API void lmw_router_disable(void);
+/** The destination the device asked for, as "a.b.c.d:port", and the device's source port. */
+LMW_API int lmw_router_flow_target(uint32_t flow_id, char *buf, size_t cap, uint32_t *dev_port);
+/** The dial succeeded: the held SYN goes on to the listener on port 1. */
+LMW_API int lmw_router_flow_accept(uint32_t flow_id);
+/** The dial failed: the device gets a RST (connection refused). */
+LMW_API int lmw_router_flow_reject(uint32_t flow_id);
+/** Sends a UDP datagram to the device from src_ip:src_port (e.g. a DNS answer). */
+LMW_API int lmw_router_udp_send(const char *src_ip, uint16_t src_port, const char *dst_ip, uint16_t dst_port,
+                                const uint8_t *payload, size_t len);
+/** Flows in the NAT table (pending and active). */
+LMW_API int32_t lmw_router_flow_count(void);
 
 #ifdef __cplusplus
 }

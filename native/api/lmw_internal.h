@@ -12,5 +12,9 @@ struct netif;
 size_t lmw_conn_count(void);
 /** The lwIP netif inside an lmw_netif. */
 struct netif *lmw_netif_lwip(lmw_netif *n);
+/** The link id frames of this netif are sent with. */
+uint32_t lmw_netif_link_id(lmw_netif *n);
+/** Disables the router if `n` is its netif (the netif is going away). */
+void lmw_router_disable_for(lmw_netif *n);
 
 #endif

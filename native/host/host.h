@@ -40,6 +40,10 @@ void lmw_host_event(uint32_t object, int kind, int32_t arg);
 /** An Ethernet frame leaves netif `link_id`; the host copies it before returning. */
 void lmw_host_link_output(uint32_t link_id, const uint8_t *frame, size_t len);
 
+/** The router got a UDP datagram from the device for another address: the raw IPv4
+ *  packet (header included); the host copies it before returning. */
+void lmw_host_router_udp(const uint8_t *packet, size_t len);
+
 #ifndef __EMSCRIPTEN__
 /* Native-only seams for a harness (the WASM host is replaced on the JavaScript side). */
 typedef uint32_t (*lmw_now_ms_fn)(void);
@@ -48,12 +52,14 @@ typedef int (*lmw_random_fn)(uint8_t *buf, size_t len);
 typedef void (*lmw_log_fn)(int source, const char *text, size_t len);
 typedef void (*lmw_event_fn)(uint32_t object, int kind, int32_t arg);
 typedef void (*lmw_link_output_fn)(uint32_t link_id, const uint8_t *frame, size_t len);
+typedef void (*lmw_router_udp_fn)(const uint8_t *packet, size_t len);
 void lmw_host_set_now_ms(lmw_now_ms_fn fn);
 void lmw_host_set_wall_time(lmw_wall_time_fn fn);
 void lmw_host_set_random(lmw_random_fn fn);
 void lmw_host_set_log(lmw_log_fn fn);
 void lmw_host_set_event(lmw_event_fn fn);
 void lmw_host_set_link_output(lmw_link_output_fn fn);
+void lmw_host_set_router_udp(lmw_router_udp_fn fn);
 #endif
 
 #ifdef __cplusplus

@@ -44,6 +44,11 @@ static void no_link_output(uint32_t link_id, const uint8_t *frame, size_t len) {
   (void)link_id; (void)frame; (void)len;
 }
 
+static void no_router_udp(const uint8_t *packet, size_t len) {
+  (void)packet; (void)len;
+}
+
+static lmw_router_udp_fn router_udp_fn = no_router_udp;
 static lmw_now_ms_fn now_ms_fn = os_now_ms;
 static lmw_wall_time_fn wall_time_fn = os_wall_time;
 static lmw_random_fn random_fn = os_random;
@@ -58,6 +63,8 @@ void lmw_host_log(int source, const char *text, size_t len) { log_fn(source, tex
 void lmw_host_event(uint32_t object, int kind, int32_t arg) { event_fn(object, kind, arg); }
 void lmw_host_link_output(uint32_t link_id, const uint8_t *frame, size_t len) { link_output_fn(link_id, frame, len); }
 
+void lmw_host_router_udp(const uint8_t *packet, size_t len) { router_udp_fn(packet, len); }
+void lmw_host_set_router_udp(lmw_router_udp_fn fn) { router_udp_fn = fn ? fn : no_router_udp; }
 void lmw_host_set_now_ms(lmw_now_ms_fn fn) { now_ms_fn = fn ? fn : os_now_ms; }
 void lmw_host_set_wall_time(lmw_wall_time_fn fn) { wall_time_fn = fn ? fn : os_wall_time; }
 void lmw_host_set_random(lmw_random_fn fn) { random_fn = fn ? fn : os_random; }

@@ -36,9 +36,12 @@ export async function stackPair(options: { client?: StackOptions; server?: Stack
 export async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let n = 0;
-  for await (const c of readable) {
-    chunks.push(c);
-    n += c.length;
+  const reader = readable.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    n += value.length;
   }
   const out = new Uint8Array(n);
   let off = 0;

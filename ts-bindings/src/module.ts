@@ -12,6 +12,8 @@ export interface LmwHost {
   log(source: number, text: Uint8Array): void;
   event(object: number, kind: number, arg: number): void;
   linkOutput(linkId: number, frame: Uint8Array): void;
+  /** Router: a UDP datagram from the device (raw IPv4 packet). */
+  routerUdp(packet: Uint8Array): void;
   /** stdout of the C side (printf), one line per call. */
   print(line: string): void;
 }

@@ -87,6 +87,7 @@ export class StackSocket implements ByteSocket {
   #opened = deferred<SocketInfo>();
   #closed = deferred<void>();
   #readDone = false;
+  #writeDone = false;
   #info: SocketInfo | undefined;
 
   /** Wraps a handle already made by the C side (used by connect and accept). */
@@ -111,8 +112,14 @@ export class StackSocket implements ByteSocket {
       {
         write: (chunk) => this.#write(chunk),
         close: async () => {
-          /* TLS has no half-close in altcp: ending the writable keeps the socket open for
-             reading; close() closes the connection. */
+          // Plain TCP: FIN, reading goes on. TLS over altcp has no half-close: ending the
+          // writable keeps the socket open for reading; close() closes the connection.
+          this.#writeDone = true;
+          if (!this.#tls && this.#ptr !== 0) {
+            this.stack.mod._lmw_conn_shutdown_write(this.#ptr);
+            this.stack.kick();
+          }
+          this.#maybeFinished();
         },
         abort: (reason) => this.destroy(reason),
       },
@@ -331,8 +338,8 @@ export class StackSocket implements ByteSocket {
   }
 
   #maybeFinished(): void {
-    // The peer finished sending and everything was read: close our side too.
-    if (this.#readDone && this.#eof && !this.#closing && this.#ptr !== 0) void this.close();
+    // Both directions are done: release the connection.
+    if (this.#readDone && this.#eof && this.#writeDone && !this.#closing && this.#ptr !== 0) void this.close();
   }
 
   #finish(): void {

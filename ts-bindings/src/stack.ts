@@ -67,6 +67,8 @@ export class Stack implements AsyncDisposable {
   #stdout: string[] = [];
   #onLog: ((entry: LogEntry) => void) | undefined;
   #frameBuf: Allocation;
+  /** Router stacks: UDP datagrams from the device (raw IPv4 packets). */
+  onRouterUdp: ((packet: Uint8Array) => void) | undefined;
 
   private constructor(name: string, mod: LmwModule, onLog: StackOptions["onLog"]) {
     this.name = name;
@@ -102,6 +104,9 @@ export class Stack implements AsyncDisposable {
       },
       linkOutput: (linkId, frame) => {
         if (stack) stack.#linkSinks.get(linkId)?.(frame);
+      },
+      routerUdp: (packet) => {
+        if (stack) stack.onRouterUdp?.(packet);
       },
       print: (line) => {
         if (stack) stack.#stdout.push(line);

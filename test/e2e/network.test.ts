@@ -1,0 +1,100 @@
+// End to end through the device stack, the router and the Node dialer, against real
+// Node servers on loopback.
+import { createServer as createHttpsServer, type Server } from "node:https";
+import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isLmwError } from "../../ts-bindings/src/errors.js";
+import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
+import { Pki, type Cert } from "../helpers/pki.js";
+import { readAll } from "../helpers/stacks.js";
+
+let pki: Pki;
+let root: Cert;
+let leaf: Cert;
+let https: Server;
+let httpsPort: number;
+let echo: TcpServer;
+let echoPort: number;
+let net: Network;
+
+function listen(server: Server | TcpServer): Promise<number> {
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+}
+
+beforeAll(async () => {
+  pki = new Pki();
+  root = pki.issue({ cn: "E2E Root", ca: true });
+  leaf = pki.issue({ cn: "localhost", san: ["localhost", "127.0.0.1"], issuer: root });
+  https = createHttpsServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
+    res.setHeader("content-type", "text/plain");
+    res.end(`hello ${req.method} ${req.url}`);
+  });
+  httpsPort = await listen(https);
+  echo = createTcpServer((s) => s.pipe(s));
+  echoPort = await listen(echo);
+  net = await createNetwork({ tls: { ca: root.certPem } });
+});
+
+afterAll(async () => {
+  await net?.close();
+  https?.close();
+  echo?.close();
+  pki?.dispose();
+});
+
+async function get(path: string, host = "localhost"): Promise<{ head: string; body: string; version?: string }> {
+  const sock = await net.connectTls({ host, port: httpsPort });
+  const info = await sock.opened;
+  const w = sock.writable.getWriter();
+  await w.write(new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+  w.releaseLock();
+  const text = new TextDecoder().decode(await readAll(sock.readable));
+  await sock.close();
+  const [head, body] = text.split("\r\n\r\n");
+  return { head: head!, body: body ?? "", version: info.tls?.version };
+}
+
+describe("device -> router -> Node dialer", () => {
+  it("resolves a name through the router's DNS to a fake address", async () => {
+    const ip = await net.resolve("localhost");
+    expect(ip).toMatch(/^198\.1[89]\./);
+  });
+
+  it("GETs over TLS 1.3 from a Node https server by name", async () => {
+    const r = await get("/by-name");
+    expect(r.head).toMatch(/^HTTP\/1\.1 200/);
+    expect(r.body).toBe("hello GET /by-name");
+    expect(r.version).toBe("TLSv1.3");
+  });
+
+  it("GETs by IP literal (certificate with an IP subjectAltName)", async () => {
+    const r = await get("/by-ip", "127.0.0.1");
+    expect(r.body).toBe("hello GET /by-ip");
+  });
+
+  it("echoes bytes over plain TCP, with half-close", async () => {
+    const sock = await net.connectTcp({ host: "127.0.0.1", port: echoPort });
+    await sock.opened;
+    const payload = new Uint8Array(300_000).map((_, i) => (i * 7) & 255);
+    const w = sock.writable.getWriter();
+    const reading = readAll(sock.readable);
+    await w.write(payload);
+    await w.close();
+    const back = await reading;
+    expect(Buffer.from(back).equals(Buffer.from(payload))).toBe(true);
+  });
+
+  it("reports a refused connection as ERR_CONNECTION_REFUSED", async () => {
+    const closed = createTcpServer();
+    const port = await listen(closed);
+    await new Promise((r) => closed.close(r));
+    const err = await net.connectTcp({ host: "127.0.0.1", port }).catch((e: unknown) => e);
+    expect(isLmwError(err, "ERR_CONNECTION_REFUSED")).toBe(true);
+  });
+
+  it("reports a name nobody can resolve as ERR_DNS_NOT_FOUND", async () => {
+    const err = await net.connectTls({ host: "no-such-host.invalid", port: 443 }).catch((e: unknown) => e);
+    expect(isLmwError(err, "ERR_DNS_NOT_FOUND")).toBe(true);
+  });
+});

@@ -1,0 +1,228 @@
+// createNetwork(): the device stack (lwIP + altcp_tls + Mbed TLS) on a virtual Ethernet
+// link to the router stack, whose flows go to a Dialer. The user-facing API.
+import { BUNDLED_CA_PEM } from "./generated/ca-bundle.js";
+import { LmwEvent } from "./generated/exports.js";
+import { LmwError } from "./errors.js";
+import { Netif, VirtualLink, type FrameTap } from "./netif.js";
+import { Router } from "./router.js";
+import type { ByteSocket, Dialer } from "./socket-types.js";
+import { StackSocket } from "./stack-socket.js";
+import { Stack, type LogEntry } from "./stack.js";
+import { TlsConfig, type TlsClientOptions } from "./tls-config.js";
+
+export interface DeviceOptions {
+  ip?: string;
+  netmask?: string;
+  gateway?: string;
+  dns?: string;
+  mac?: string;
+}
+
+export interface NetworkOptions {
+  /** Where flows go. Default in Node: NodeDialer (real sockets). Required in browsers. */
+  dialer?: Dialer;
+  /** Defaults for every TLS connection (ca, alpn, versions, ciphers, ...). */
+  tls?: TlsClientOptions;
+  /** Device addresses (QEMU user-networking defaults: 10.0.2.15/24, gw .2, DNS .3). */
+  device?: DeviceOptions;
+  /** Debug output of lwIP / Mbed TLS (levels 0-4) to onLog. */
+  debug?: { lwip?: boolean; mbedtls?: number };
+  onLog?: (entry: LogEntry) => void;
+  /** Sees every Ethernet frame on the device's link (a pcap writer, the playground). */
+  onFrame?: FrameTap;
+  /** Default timeouts in ms: TCP connect, TLS handshake (each 30000). */
+  timeouts?: { connect?: number; handshake?: number };
+}
+
+export interface ConnectTcpOptions {
+  host: string;
+  port: number;
+  signal?: AbortSignal;
+  /** ms; ERR_TIMEOUT_CONNECT when exceeded. */
+  connectTimeout?: number;
+}
+
+export interface ConnectTlsOptions extends ConnectTcpOptions, TlsClientOptions {
+  /** SNI and the name checked against the certificate; default: host. */
+  servername?: string;
+  /** ms for the handshake; ERR_TIMEOUT_HANDSHAKE when exceeded. */
+  handshakeTimeout?: number;
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+export class Network implements AsyncDisposable {
+  readonly device: Stack;
+  readonly routerStack: Stack;
+  readonly router: Router;
+  readonly link: VirtualLink;
+  readonly dialer: Dialer;
+  #deviceNetif: Netif;
+  #routerNetif: Netif;
+  #options: NetworkOptions;
+  #tlsConfigs = new Map<string, TlsConfig>();
+  #sockets = new Set<ByteSocket>();
+  #closed = false;
+  #gateway: string;
+
+  private constructor(device: Stack, routerStack: Stack, dialer: Dialer, options: NetworkOptions) {
+    this.device = device;
+    this.routerStack = routerStack;
+    this.dialer = dialer;
+    this.#options = options;
+    const d = { ip: "10.0.2.15", netmask: "255.255.255.0", gateway: "10.0.2.2", dns: "10.0.2.3", mac: "52:54:00:12:34:56", ...options.device };
+    this.#gateway = d.gateway;
+    this.#deviceNetif = new Netif(device, { mac: d.mac, ip: d.ip, netmask: d.netmask, gateway: d.gateway, isDefault: true });
+    this.#routerNetif = new Netif(routerStack, { mac: "52:55:0a:00:02:02", ip: d.gateway, netmask: d.netmask, isDefault: true });
+    this.link = new VirtualLink(this.#deviceNetif, this.#routerNetif);
+    if (options.onFrame) this.link.addTap(options.onFrame);
+    this.router = new Router(routerStack, this.#routerNetif, { dialer, dnsIp: d.dns });
+    using dns = device.mem.cstring(d.dns);
+    device.mod._lmw_dns_set_server(0, dns.ptr);
+  }
+
+  static async create(options: NetworkOptions = {}): Promise<Network> {
+    let dialer = options.dialer;
+    if (!dialer) {
+      if (typeof process === "undefined" || !process.versions?.node) {
+        throw new LmwError("ERR_NO_DIALER", "in a browser, pass a dialer (a WispDialer to a shim)", { layer: "api" });
+      }
+      const { NodeDialer } = await import("./dialers/node.js");
+      dialer = new NodeDialer();
+    }
+    const common = { onLog: options.onLog, debug: options.debug };
+    const [device, router] = await Promise.all([
+      Stack.create({ name: "device", ...common }),
+      Stack.create({ name: "router", onLog: options.onLog }),
+    ]);
+    return new Network(device, router, dialer, options);
+  }
+
+  /** Resolves a name with the device's lwIP DNS client (through the router). lwIP's
+   *  client retries and then reports failure on its own, so this always settles. */
+  resolve(name: string, signal?: AbortSignal): Promise<string> {
+    if (IPV4.test(name)) return Promise.resolve(name);
+    const { mem, mod } = this.device;
+    return new Promise<string>((resolve, reject) => {
+      const notFound = (status: number) =>
+        new LmwError("ERR_DNS_NOT_FOUND", `cannot resolve "${name}"`, { layer: "dns", nativeCode: status });
+      let settled = false;
+      const id = this.device.register((kind) => {
+        if (kind === LmwEvent.DNS) finish();
+      });
+      this.device.retain();
+      const settle = () => {
+        settled = true;
+        this.device.unregister(id);
+        this.device.release();
+      };
+      function finish(): void {
+        if (settled) return;
+        settle();
+        using buf = mem.alloc(64);
+        const status = mod._lmw_dns_result(id, buf.ptr, 64);
+        if (status === 0) resolve(mem.readCString(buf.ptr));
+        else reject(notFound(status));
+      }
+      using n = mem.cstring(name);
+      const err = mod._lmw_dns_lookup(id, n.ptr);
+      this.device.kick();
+      if (err === 0) finish();
+      else if (err !== -5 /* ERR_INPROGRESS */) {
+        settle();
+        reject(notFound(err));
+      } else if (signal) {
+        signal.addEventListener("abort", () => {
+          if (settled) return;
+          settle();
+          reject(new LmwError("ERR_ABORTED", "aborted", { layer: "api", cause: signal.reason }));
+        }, { once: true });
+      }
+    });
+  }
+
+  #tlsConfig(options: TlsClientOptions): TlsConfig {
+    const merged: TlsClientOptions = { ...this.#options.tls, ...options };
+    const key = JSON.stringify([merged.ca ?? null, merged.dangerouslySkipVerification ?? false, merged.alpn ?? null,
+      merged.minVersion ?? null, merged.maxVersion ?? null, merged.ciphers ?? null, merged.cert ?? null, merged.key ?? null, merged.keylog ?? false]);
+    let cfg = this.#tlsConfigs.get(key);
+    if (!cfg) {
+      cfg = TlsConfig.client(this.device, { ...merged, ca: merged.ca ?? BUNDLED_CA_PEM });
+      this.#tlsConfigs.set(key, cfg);
+    }
+    return cfg;
+  }
+
+  async #open(options: ConnectTcpOptions, tls: TlsConfig | undefined, servername: string | undefined, handshakeTimeout: number | undefined): Promise<StackSocket> {
+    if (this.#closed) throw new LmwError("ERR_NETWORK_CLOSED", "the network is closed", { layer: "api" });
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    let ip = await this.resolve(options.host, signal);
+    // The device cannot route loopback; the router's address stands for the host's.
+    if (ip.startsWith("127.")) ip = this.#gateway;
+    const socket = StackSocket.connect(this.device, { ip, port: options.port, tls, servername, signal });
+    this.#sockets.add(socket);
+    void socket.closed.catch(() => {}).finally(() => this.#sockets.delete(socket));
+    const limit = (tls ? handshakeTimeout ?? this.#options.timeouts?.handshake : undefined) ??
+      options.connectTimeout ?? this.#options.timeouts?.connect ?? 30_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const flowUp = this.router.lastFailure(`${ip}:${options.port}`) === undefined;
+        const err = tls && flowUp
+          ? new LmwError("ERR_TIMEOUT_HANDSHAKE", `no TLS handshake within ${limit} ms (${options.host}:${options.port})`, { layer: "mbedtls" })
+          : new LmwError("ERR_TIMEOUT_CONNECT", `no connection within ${limit} ms (${options.host}:${options.port})`, { layer: "lwip" });
+        socket.destroy(err);
+        reject(err);
+      }, limit);
+    });
+    try {
+      await Promise.race([socket.opened, timeout]);
+    } catch (e) {
+      // The device only saw a RST; the router knows why the dial failed.
+      const why = this.router.lastFailure(`${ip}:${options.port}`);
+      if (why && e instanceof LmwError && e.code === "ERR_CONNECTION_REFUSED") throw why;
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+    return socket;
+  }
+
+  /** A TCP connection from the device. */
+  connectTcp(options: ConnectTcpOptions): Promise<StackSocket> {
+    return this.#open(options, undefined, undefined, undefined);
+  }
+
+  /** A TLS connection from the device (lwIP altcp_tls over Mbed TLS), verified by default. */
+  connectTls(options: ConnectTlsOptions): Promise<StackSocket> {
+    const { host, port, signal, connectTimeout, servername, handshakeTimeout, ...tls } = options;
+    const cfg = this.#tlsConfig(tls);
+    // An IP literal is checked against the certificate's IP subjectAltNames.
+    return this.#open({ host, port, signal, connectTimeout }, cfg, servername ?? host, handshakeTimeout);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
+    this.router.close();
+    for (const cfg of this.#tlsConfigs.values()) cfg.dispose();
+    this.#tlsConfigs.clear();
+    this.link.dispose();
+    this.#deviceNetif.dispose();
+    this.#routerNetif.dispose();
+    this.device.dispose();
+    this.routerStack.dispose();
+    await this.dialer.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+export function createNetwork(options: NetworkOptions = {}): Promise<Network> {
+  return Network.create(options);
+}

@@ -1,0 +1,190 @@
+// The router's TypeScript half: for each flow the C NAT holds, dial the real destination
+// (names come back from the fake DNS), then let the device's SYN through and splice the
+// two streams; answer the device's DNS queries; relay UDP.
+import { buildAnswer, FakeDns, isFakeAddress, parseQuery } from "./dns-responder.js";
+import { LmwError } from "./errors.js";
+import { LmwEvent } from "./generated/exports.js";
+import type { Netif } from "./netif.js";
+import type { DialedDatagrams, DialedStream, Dialer } from "./socket-types.js";
+import { StackListener, type StackSocket } from "./stack-socket.js";
+import type { Stack } from "./stack.js";
+
+const ROUTER_TCP_PORT = 1; // native/netif/router.h LMW_ROUTER_TCP_PORT
+
+export interface RouterOptions {
+  dialer: Dialer & { resolve?(name: string): Promise<boolean> };
+  /** The DNS server address the device uses (answered here). */
+  dnsIp: string;
+  /** Called for each flow (for logs and the playground's timeline). */
+  onFlow?: (e: { target: string; host: string; port: number; ok: boolean; error?: LmwError; ms: number }) => void;
+}
+
+function ipToString(b: Uint8Array, off: number): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+}
+
+export class Router {
+  readonly stack: Stack;
+  readonly fakeDns = new FakeDns();
+  #options: RouterOptions;
+  #listener: StackListener;
+  #flowId: number;
+  #pending = new Map<number, DialedStream>();
+  #failures = new Map<string, LmwError>();
+  #active = new Set<{ device: StackSocket; remote: DialedStream }>();
+  #udp = new Map<string, Promise<DialedDatagrams | undefined>>();
+  #closed = false;
+  #ownIp: string;
+
+  constructor(stack: Stack, netif: Netif, options: RouterOptions) {
+    this.stack = stack;
+    this.#ownIp = netif.ip;
+    this.#options = options;
+    this.#flowId = stack.register((kind, arg) => {
+      if (kind === LmwEvent.FLOW) void this.#onFlow(arg);
+    });
+    const err = stack.mod._lmw_router_enable(netif.ptr, this.#flowId);
+    if (err !== 0) throw new LmwError("ERR_ROUTER", `cannot enable the router (${err})`, { layer: "lwip", nativeCode: err });
+    this.#listener = new StackListener(stack, { ip: netif.ip, port: ROUTER_TCP_PORT, backlog: 250 }, (s) => this.#onAccepted(s));
+    stack.onRouterUdp = (packet) => this.#onUdp(packet);
+  }
+
+  /** Why the last dial to `ip:port` failed (the device only saw a RST). */
+  lastFailure(target: string): LmwError | undefined {
+    return this.#failures.get(target);
+  }
+
+  /** Live flows in the C NAT table. */
+  flowCount(): number {
+    return this.stack.mod._lmw_router_flow_count();
+  }
+
+  async #onFlow(flowId: number): Promise<void> {
+    const { mem, mod } = this.stack;
+    let target: string;
+    let devPort: number;
+    {
+      using buf = mem.alloc(64);
+      using port = mem.alloc(4);
+      if (mod._lmw_router_flow_target(flowId, buf.ptr, 64, port.ptr) !== 0) return;
+      target = mem.readCString(buf.ptr);
+      devPort = port.u32();
+    }
+    const colon = target.lastIndexOf(":");
+    const ip = target.slice(0, colon);
+    const port = Number(target.slice(colon + 1));
+    // The router's own address stands for the host's loopback (as QEMU's 10.0.2.2).
+    const host = isFakeAddress(ip) ? this.fakeDns.nameFor(ip) : ip === this.#ownIp ? "127.0.0.1" : ip;
+    const t0 = performance.now();
+    try {
+      if (!host) throw new LmwError("ERR_DNS_NOT_FOUND", `no name is known for ${ip}`, { layer: "dns" });
+      const remote = await this.#options.dialer.dialTcp({ host, port });
+      if (this.#closed) {
+        remote.destroy();
+        return;
+      }
+      this.#failures.delete(target);
+      this.#pending.set(devPort, remote);
+      mod._lmw_router_flow_accept(flowId);
+      this.#options.onFlow?.({ target, host, port, ok: true, ms: performance.now() - t0 });
+    } catch (e) {
+      const error = e instanceof LmwError ? e : new LmwError("ERR_DIAL_FAILED", String(e), { layer: "dialer", cause: e });
+      this.#failures.set(target, error);
+      if (!this.#closed) mod._lmw_router_flow_reject(flowId);
+      this.#options.onFlow?.({ target, host: host ?? ip, port, ok: false, error, ms: performance.now() - t0 });
+    }
+    this.stack.kick();
+  }
+
+  #onAccepted(device: StackSocket): void {
+    const remoteAddr = device.info?.remoteAddress ?? "";
+    const devPort = Number(remoteAddr.slice(remoteAddr.lastIndexOf(":") + 1));
+    const remote = this.#pending.get(devPort);
+    this.#pending.delete(devPort);
+    if (!remote) {
+      device.destroy();
+      return;
+    }
+    const pair = { device, remote };
+    this.#active.add(pair);
+    const up = device.readable.pipeTo(remote.writable).catch(() => {
+      remote.destroy();
+      device.destroy();
+    });
+    const down = remote.readable.pipeTo(device.writable).catch((e: unknown) => {
+      device.destroy(e);
+      remote.destroy();
+    });
+    void Promise.allSettled([up, down]).then(() => this.#active.delete(pair));
+  }
+
+  #onUdp(packet: Uint8Array): void {
+    const ihl = (packet[0]! & 0x0f) * 4;
+    if (packet.length < ihl + 8) return;
+    const dv = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+    const src = ipToString(packet, 12);
+    const dst = ipToString(packet, 16);
+    const sport = dv.getUint16(ihl);
+    const dport = dv.getUint16(ihl + 2);
+    const ulen = dv.getUint16(ihl + 4);
+    const payload = packet.slice(ihl + 8, ihl + Math.min(ulen, packet.length - ihl));
+    if (dst === this.#options.dnsIp && dport === 53) {
+      void this.#answerDns(payload, src, sport);
+      return;
+    }
+    const key = `${src}:${sport}>${dst}:${dport}`;
+    let flow = this.#udp.get(key);
+    if (!flow) {
+      const host = isFakeAddress(dst) ? this.fakeDns.nameFor(dst) : dst;
+      const dial = this.#options.dialer.dialUdp;
+      flow = host && dial
+        ? dial.call(this.#options.dialer, { host, port: dport }).then((d) => {
+            d.onMessage((m) => this.#sendUdp(dst, dport, src, sport, m));
+            return d;
+          }, () => undefined)
+        : Promise.resolve(undefined);
+      this.#udp.set(key, flow);
+    }
+    void flow.then((d) => d?.send(payload));
+  }
+
+  async #answerDns(query: Uint8Array, client: string, clientPort: number): Promise<void> {
+    const q = parseQuery(query);
+    if (!q) return;
+    let address: string | null = null;
+    const literal = /^\d+\.\d+\.\d+\.\d+$/.test(q.name);
+    if (literal) address = q.name;
+    else if (q.name !== "" && (!this.#options.dialer.resolve || (await this.#options.dialer.resolve(q.name)))) {
+      address = this.fakeDns.addressFor(q.name);
+    }
+    if (this.#closed) return;
+    this.#sendUdp(this.#options.dnsIp, 53, client, clientPort, buildAnswer(q, address));
+  }
+
+  #sendUdp(srcIp: string, srcPort: number, dstIp: string, dstPort: number, payload: Uint8Array): void {
+    if (this.#closed) return;
+    const { mem, mod } = this.stack;
+    using s = mem.cstring(srcIp);
+    using d = mem.cstring(dstIp);
+    using p = mem.bytes(payload);
+    mod._lmw_router_udp_send(s.ptr, srcPort, d.ptr, dstPort, p.ptr, payload.length);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const { device, remote } of this.#active) {
+      device.destroy();
+      remote.destroy();
+    }
+    this.#active.clear();
+    for (const r of this.#pending.values()) r.destroy();
+    this.#pending.clear();
+    for (const f of this.#udp.values()) void f.then((d) => d?.close());
+    this.#udp.clear();
+    this.#listener.dispose();
+    this.stack.onRouterUdp = undefined;
+    if (!this.stack.disposed) this.stack.mod._lmw_router_disable();
+    this.stack.unregister(this.#flowId);
+  }
+}
