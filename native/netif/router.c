@@ -29,6 +29,7 @@
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
+#include "lwip/timeouts.h"
 
 #include "host.h"
 #include "lmw_internal.h"
@@ -294,6 +295,14 @@ void lmw_router_output(lmw_netif *n, uint8_t *frame, size_t len) {
   fix_checksums(ip, total);
 }
 
+/* Finished flows leave the table within a second of their last pcb. */
+static void router_tick(void *arg) {
+  (void)arg;
+  if (the_router == NULL) return;
+  flows_sweep();
+  sys_timeout(1000, router_tick, NULL);
+}
+
 /* ---- exported -------------------------------------------------------------------------- */
 
 int lmw_router_enable(lmw_netif *nif, uint32_t user_id) {
@@ -302,11 +311,13 @@ int lmw_router_enable(lmw_netif *nif, uint32_t user_id) {
   if (the_router == NULL) return ERR_MEM;
   the_router->nif = nif;
   the_router->user_id = user_id;
+  sys_timeout(1000, router_tick, NULL);
   return ERR_OK;
 }
 
 void lmw_router_disable(void) {
   if (the_router == NULL) return;
+  sys_untimeout(router_tick, NULL);
   while (the_router->flows) flow_free(the_router->flows);
   free(the_router);
   the_router = NULL;

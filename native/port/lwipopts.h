@@ -63,6 +63,12 @@
 #endif
 #define TCP_SND_QUEUELEN            ((4 * (TCP_SND_BUF) + (TCP_MSS - 1)) / (TCP_MSS))
 #define LWIP_WND_SCALE              1   /* lets the router offer a window above 64 KiB */
+
+/* TIME_WAIT lasts 2 * TCP_MSL. lwIP's default MSL (60 s) guards against late duplicates
+ * on real networks; here the only TCP peer is the other stack across an in-memory link
+ * that neither delays nor duplicates, and the router would otherwise hold every closed
+ * flow for two minutes. */
+#define TCP_MSL                     1000UL
 #define TCP_RCV_SCALE               2
 
 /* Addresses are static (10.0.2.15/24 by default, as in QEMU user networking); the

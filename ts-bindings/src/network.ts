@@ -202,6 +202,19 @@ export class Network implements AsyncDisposable {
     return this.#open({ host, port, signal, connectTimeout }, cfg, servername ?? host, handshakeTimeout);
   }
 
+  /** Resource counters, for leak checks and the playground. */
+  stats(): { deviceHeap: number; routerHeap: number; devicePcbs: number; routerPcbs: number; flows: number; asserts: number } {
+    const pcbs = (s: Stack) => s.stat("tcp_active") + s.stat("tcp_time_wait") + s.stat("tcp_listen");
+    return {
+      deviceHeap: this.device.heapInUse(),
+      routerHeap: this.routerStack.heapInUse(),
+      devicePcbs: pcbs(this.device),
+      routerPcbs: pcbs(this.routerStack),
+      flows: this.router.flowCount(),
+      asserts: this.device.assertCount() + this.routerStack.assertCount(),
+    };
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
