@@ -232,14 +232,16 @@ export class ResponseParser {
             }
             const nl = chunk.indexOf(LF, pos);
             const end = nl === -1 ? chunk.length : nl;
+            // Limit errors name the start of the offending line, whatever the chunking.
+            const lineStartOffset = base + pos - this.lineLength;
             if (this.state !== State.ChunkSize) {
               this.headBytes += end - pos + (nl === -1 ? 0 : 1);
               if (this.headBytes > this.maxHeadBytes) {
-                this.fail(`${this.state === State.TrailerLine ? "trailer section" : "response head"} larger than ${this.maxHeadBytes} bytes`, base + end);
+                this.fail(`${this.state === State.TrailerLine ? "trailer section" : "response head"} larger than ${this.maxHeadBytes} bytes`, lineStartOffset);
               }
             }
             if (this.lineLength + (end - pos) > this.maxLine + 1) {
-              this.fail(`line longer than ${this.maxLine} bytes`, base + pos);
+              this.fail(`line longer than ${this.maxLine} bytes`, lineStartOffset);
             }
             if (nl === -1) {
               this.lineParts.push(chunk.subarray(pos));
