@@ -5,6 +5,7 @@
 //     LMW_VERIFY_* and LMW_LOG_* constants;
 //   - errors.ts: lwIP's err_t names (lwip/err.h) and Mbed TLS's error names (the
 //     MBEDTLS_ERR_* defines of its public headers);
+//   - version.ts: the package version (User-Agent, CLI --version);
 //   - ca-bundle.ts: the bundled root CAs, from Node's tls.rootCertificates (the same
 //     list in Node and in the browser).
 // Writes a file only when its content changes (keeps builds and vitest's watcher quiet).
@@ -123,8 +124,14 @@ function genCaBundle(): void {
   writeIfChanged(join(OUT, "ca-bundle.ts"), text);
 }
 
+function genVersion(): void {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+  writeIfChanged(join(OUT, "version.ts"), HEADER + `// Source: package.json.\nexport const VERSION = ${JSON.stringify(pkg.version)};\n`);
+}
+
 export function generateAll(trees: { lwip: string; mbedtls: string }): void {
   mkdirSync(OUT, { recursive: true });
+  genVersion();
   genExports();
   genErrors(trees.lwip, trees.mbedtls);
   genCaBundle();

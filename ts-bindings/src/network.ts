@@ -2,7 +2,9 @@
 // link to the router stack, whose flows go to a Dialer. The user-facing API.
 import { BUNDLED_CA_PEM } from "./generated/ca-bundle.js";
 import { LmwEvent } from "./generated/exports.js";
+import { VERSION } from "./generated/version.js";
 import { LmwError } from "./errors.js";
+import { createFetch, type FetchClient, type FetchOptions, type LmwFetch } from "./http/index.js";
 import { Netif, VirtualLink, type FrameTap } from "./netif.js";
 import { Router } from "./router.js";
 import type { ByteSocket, Dialer } from "./socket-types.js";
@@ -32,6 +34,8 @@ export interface NetworkOptions {
   onFrame?: FrameTap;
   /** Default timeouts in ms: TCP connect, TLS handshake (each 30000). */
   timeouts?: { connect?: number; handshake?: number };
+  /** fetch's options: pool size, idle/headers/body timeouts, user agent, redirects. */
+  http?: FetchOptions;
 }
 
 export interface ConnectTcpOptions {
@@ -64,6 +68,10 @@ export class Network implements AsyncDisposable {
   #sockets = new Set<ByteSocket>();
   #closed = false;
   #gateway: string;
+  #http: FetchClient;
+  /** WHATWG fetch through the device stack (lwIP + altcp_tls + Mbed TLS). Rejects with
+   *  an LmwError carrying a stable code (ERR_TLS_CERT_EXPIRED, ERR_DNS_NOT_FOUND, ...). */
+  readonly fetch: LmwFetch;
 
   private constructor(device: Stack, routerStack: Stack, dialer: Dialer, options: NetworkOptions) {
     this.device = device;
@@ -79,6 +87,12 @@ export class Network implements AsyncDisposable {
     this.router = new Router(routerStack, this.#routerNetif, { dialer, dnsIp: d.dns });
     using dns = device.mem.cstring(d.dns);
     device.mod._lmw_dns_set_server(0, dns.ptr);
+    this.#http = createFetch({
+      connect: (o) => o.tls
+        ? this.connectTls({ host: o.host, port: o.port, servername: o.servername, alpn: o.alpn, signal: o.signal })
+        : this.connectTcp({ host: o.host, port: o.port, signal: o.signal }),
+    }, { version: VERSION, ...options.http });
+    this.fetch = this.#http.fetch;
   }
 
   static async create(options: NetworkOptions = {}): Promise<Network> {
@@ -218,6 +232,7 @@ export class Network implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#http.close();
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
     this.router.close();
