@@ -24,6 +24,9 @@ mergeInto(LibraryManager.library, {
   lmw_host_router_udp: function (ptr, len) {
     Module["lmwHost"].routerUdp(HEAPU8.slice(ptr, ptr + len));
   },
+  lmw_host_app_data: function (userId, ptr, len) {
+    Module["lmwHost"].appData(userId >>> 0, HEAPU8.slice(ptr, ptr + len));
+  },
   lmw_host_link_output: function (linkId, ptr, len) {
     Module["lmwHost"].linkOutput(linkId >>> 0, HEAPU8.slice(ptr, ptr + len));
   },

@@ -36,6 +36,7 @@
 #include "lmw_tls_hooks.h"
 #include "lmw_internal.h"
 #include "router.h"
+#include "https_client.h" /* the book's HTTPS client: lmw_app_https_tls_status */
 
 unsigned char lmw_lwip_debug_types; /* LWIP_DBG_TYPES_ON (lwipopts.h) */
 
@@ -622,6 +623,7 @@ static void conn_unlink(lmw_conn *c) {
 }
 
 void lmw_tls_on_status(mbedtls_ssl_context *ssl, int status, int ret) {
+  lmw_app_https_tls_status(ssl, status, ret); /* C apps' own connections (native/apps) */
   for (lmw_conn *c = all_conns; c != NULL; c = c->next_all) {
     if (c->pcb == NULL || c->tls == NULL || altcp_tls_context(c->pcb) != ssl) continue;
     switch (status) {

@@ -50,6 +50,7 @@ typedef struct lmw_netif lmw_netif;
 #define LMW_EV_DNS         7 /* lmw_dns_lookup finished (arg: 0 or err_t); read lmw_dns_result() */
 #define LMW_EV_CLOSED      8 /* a graceful close completed; the handle may be freed */
 #define LMW_EV_FLOW        9 /* router: a new flow is pending (arg: pending count) */
+#define LMW_EV_APP_DONE   10 /* a C app finished (arg: 0 or lwIP err_t); read lmw_app_result() */
 
 /* TLS verification modes (lmw_tls_config_set_verify). */
 #define LMW_VERIFY_NONE     0 /* skip verification: the Pico examples' behaviour. Insecure. */
@@ -190,6 +191,31 @@ LMW_API int lmw_router_udp_send(const char *src_ip, uint16_t src_port, const cha
                                 const uint8_t *payload, size_t len);
 /** Flows in the NAT table (pending and active). */
 LMW_API int32_t lmw_router_flow_count(void);
+
+/* ---- the book's HTTPS client (native/apps/https_client.c) ---------------------------------
+ * The Pico W style TLS client in C: lwIP DNS, altcp_tls_new, altcp_connect, one GET with
+ * "Connection: close", the response until the server closes. Verified by default. */
+
+/** Starts a GET of https://host:port/path with lwIP's altcp_tls from C. `connect_ip`: an
+ *  IPv4 address to connect to instead of resolving `host` (NULL or "": resolve with lwIP's
+ *  DNS); `host` stays the SNI, the certificate name and the Host header. `ca_pem`: the
+ *  trusted roots (PEM with its NUL counted in ca_len, or DER). `insecure` non-zero turns
+ *  certificate verification OFF (curl -k; the Pico example's default). INSECURE.
+ *  `timeout_ms`: give up after this long without progress (1 s polls; 0: 30 s).
+ *  The raw response bytes go to lmw_host_app_data(user_id, ...) as they arrive.
+ *  Returns ERR_ARG (bad argument), ERR_ALREADY (user_id busy) or ERR_MEM with nothing
+ *  started; 0: started, and LMW_EV_APP_DONE(user_id, status) reports the end, always. */
+LMW_API int lmw_app_https_get(uint32_t user_id, const char *host, const char *connect_ip, uint16_t port,
+                              const char *path, const uint8_t *ca_pem, size_t ca_len, int insecure,
+                              uint32_t timeout_ms);
+/** After LMW_EV_APP_DONE: the status (0: the server sent its response and closed; ERR_VAL
+ *  with no remote: the name did not resolve; ERR_RST: refused; ERR_CLSD with *tls_err: the
+ *  TLS handshake failed, *verify_flags say why; ERR_TIMEOUT; ERR_ABRT: aborted), the
+ *  Mbed TLS code, the X.509 flags and the address used ("a.b.c.d:port", "" if none), then
+ *  frees the request. ERR_INPROGRESS before the end; ERR_ARG for an unknown id. */
+LMW_API int lmw_app_result(uint32_t user_id, int *tls_err, uint32_t *verify_flags, char *remote, size_t remote_cap);
+/** Abandons a running request (RST); LMW_EV_APP_DONE(ERR_ABRT) follows. */
+LMW_API int lmw_app_abort(uint32_t user_id);
 
 #ifdef __cplusplus
 }

@@ -44,6 +44,10 @@ void lmw_host_link_output(uint32_t link_id, const uint8_t *frame, size_t len);
  *  packet (header included); the host copies it before returning. */
 void lmw_host_router_udp(const uint8_t *packet, size_t len);
 
+/** Application data of a C app (the HTTPS client's response bytes) for request `user_id`;
+ *  the host copies it before returning. Natively: stdout by default. */
+void lmw_host_app_data(uint32_t user_id, const uint8_t *data, size_t len);
+
 #ifndef __EMSCRIPTEN__
 /* Native-only seams for a harness (the WASM host is replaced on the JavaScript side). */
 typedef uint32_t (*lmw_now_ms_fn)(void);
@@ -60,6 +64,8 @@ void lmw_host_set_log(lmw_log_fn fn);
 void lmw_host_set_event(lmw_event_fn fn);
 void lmw_host_set_link_output(lmw_link_output_fn fn);
 void lmw_host_set_router_udp(lmw_router_udp_fn fn);
+typedef void (*lmw_app_data_fn)(uint32_t user_id, const uint8_t *data, size_t len);
+void lmw_host_set_app_data(lmw_app_data_fn fn);
 #endif
 
 #ifdef __cplusplus

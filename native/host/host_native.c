@@ -48,6 +48,12 @@ static void no_router_udp(const uint8_t *packet, size_t len) {
   (void)packet; (void)len;
 }
 
+static void stdout_app_data(uint32_t user_id, const uint8_t *data, size_t len) {
+  (void)user_id;
+  fwrite(data, 1, len, stdout);
+}
+
+static lmw_app_data_fn app_data_fn = stdout_app_data;
 static lmw_router_udp_fn router_udp_fn = no_router_udp;
 static lmw_now_ms_fn now_ms_fn = os_now_ms;
 static lmw_wall_time_fn wall_time_fn = os_wall_time;
@@ -65,6 +71,8 @@ void lmw_host_link_output(uint32_t link_id, const uint8_t *frame, size_t len) { 
 
 void lmw_host_router_udp(const uint8_t *packet, size_t len) { router_udp_fn(packet, len); }
 void lmw_host_set_router_udp(lmw_router_udp_fn fn) { router_udp_fn = fn ? fn : no_router_udp; }
+void lmw_host_app_data(uint32_t user_id, const uint8_t *data, size_t len) { app_data_fn(user_id, data, len); }
+void lmw_host_set_app_data(lmw_app_data_fn fn) { app_data_fn = fn ? fn : stdout_app_data; }
 void lmw_host_set_now_ms(lmw_now_ms_fn fn) { now_ms_fn = fn ? fn : os_now_ms; }
 void lmw_host_set_wall_time(lmw_wall_time_fn fn) { wall_time_fn = fn ? fn : os_wall_time; }
 void lmw_host_set_random(lmw_random_fn fn) { random_fn = fn ? fn : os_random; }

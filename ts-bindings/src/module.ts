@@ -14,6 +14,8 @@ export interface LmwHost {
   linkOutput(linkId: number, frame: Uint8Array): void;
   /** Router: a UDP datagram from the device (raw IPv4 packet). */
   routerUdp(packet: Uint8Array): void;
+  /** A C app's application data (the HTTPS client's response bytes) for request `userId`. */
+  appData(userId: number, data: Uint8Array): void;
   /** stdout of the C side (printf), one line per call. */
   print(line: string): void;
 }

@@ -69,6 +69,8 @@ export class Stack implements AsyncDisposable {
   #frameBuf: Allocation;
   /** Router stacks: UDP datagrams from the device (raw IPv4 packets). */
   onRouterUdp: ((packet: Uint8Array) => void) | undefined;
+  /** C apps (native/apps): application data for request `userId` (already copied). */
+  onAppData: ((userId: number, data: Uint8Array) => void) | undefined;
 
   private constructor(name: string, mod: LmwModule, onLog: StackOptions["onLog"]) {
     this.name = name;
@@ -107,6 +109,9 @@ export class Stack implements AsyncDisposable {
       },
       routerUdp: (packet) => {
         if (stack) stack.onRouterUdp?.(packet);
+      },
+      appData: (userId, data) => {
+        if (stack) stack.onAppData?.(userId, data);
       },
       print: (line) => {
         if (stack) stack.#stdout.push(line);
