@@ -298,6 +298,7 @@ class ShimServer implements Shim {
 
   private pingAll(): void {
     for (const c of this.conns) {
+      if (c.readPaused) continue; // our own backpressure, not a dead peer
       if (!c.alive) {
         this.log({ level: "warn", event: "keepalive_timeout", conn: c.id });
         c.ws.terminate();
@@ -517,6 +518,8 @@ class ShimServer implements Shim {
 /** What both connection forms share: the WebSocket, keepalive, send accounting. */
 abstract class ConnectionBase {
   alive = true;
+  /** We stopped reading this WebSocket (backpressure): its pongs cannot arrive either. */
+  readPaused = false;
   congested = false;
   closed = false;
   constructor(
@@ -714,14 +717,13 @@ class WispStream implements StreamAccount {
       }
       return;
     }
-    const cap = 2 * this.shim.opts.bufferPackets + 8;
-    if (this.queue.length >= cap) {
-      this.shim.log({ level: "warn", event: "flow_control_violation", conn: this.conn.id, stream: this.id });
-      return this.close(CloseReason.THROTTLED);
-    }
     this.queue.push(data);
     this.queuedBytes += data.length;
     this.pump();
+    // Wisp credit is absolute, so packets in flight when a CONTINUE is sent get counted
+    // twice and even a well-behaved client can overshoot a little. Past twice the buffer
+    // we stop reading the WebSocket (all its streams wait) until this queue drains.
+    if (this.queue.length >= 2 * this.shim.opts.bufferPackets) this.conn.pauseReading(this.id);
   }
 
   /** Moves queued client data into the target socket, as fast as it takes it. */
@@ -750,6 +752,7 @@ class WispStream implements StreamAccount {
       }
     }
     if (this.queue.length === 0 && this.endAfterFlush) socket.end();
+    if (this.queue.length < n) this.conn.maybeResumeReading();
   }
 
   /** The client closed the stream: deliver what it already sent, then FIN. */
@@ -782,6 +785,7 @@ class WispStream implements StreamAccount {
     if (this.conn.streams.get(this.id) === this) this.conn.streams.delete(this.id);
     this.queue = [];
     this.queuedBytes = 0;
+    this.conn.maybeResumeReading();
     this.tcp?.destroy();
     if (this.udp) {
       try {
@@ -819,6 +823,22 @@ class MuxConnection extends ConnectionBase {
     for (const s of this.streams.values()) s.resume();
   }
 
+  pauseReading(streamId: number): void {
+    if (this.readPaused || this.closed) return;
+    this.readPaused = true;
+    this.ws.pause();
+    this.shim.log({ level: "warn", event: "connection_read_paused", conn: this.id, stream: streamId });
+  }
+
+  maybeResumeReading(): void {
+    if (!this.readPaused || this.closed) return;
+    const n = this.shim.opts.bufferPackets;
+    for (const s of this.streams.values()) if (s.queue.length >= n) return;
+    this.readPaused = false;
+    this.alive = true;
+    this.ws.resume();
+  }
+
   pauseAll(): void {
     for (const s of this.streams.values()) s.pause();
   }
@@ -826,6 +846,7 @@ class MuxConnection extends ConnectionBase {
   private protocolError(why: string): void {
     this.shim.log({ level: "warn", event: "protocol_error", conn: this.id, why });
     this.closeAll(CloseReason.INVALID_INFO);
+    this.ws.resume();
     this.ws.close(1002, "malformed wisp packet");
   }
 
@@ -903,6 +924,7 @@ class MuxConnection extends ConnectionBase {
     const closed = this.waitClosed();
     this.closeAll(CloseReason.VOLUNTARY);
     for (const d of this.detached) d.destroy();
+    this.ws.resume();
     this.ws.close(1001, "server shutting down");
     await closed;
   }
@@ -972,9 +994,14 @@ class RawConnection extends ConnectionBase implements StreamAccount {
       if (this.state !== "open") return;
       const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data;
       const s = this.socket!;
-      if (!s.write(isBinary ? bytes : Buffer.from(bytes.toString("utf8")))) {
+      if (!s.write(isBinary ? bytes : Buffer.from(bytes.toString("utf8"))) && !this.readPaused) {
+        this.readPaused = true;
         this.ws.pause();
-        s.once("drain", () => this.ws.resume());
+        s.once("drain", () => {
+          this.readPaused = false;
+          this.alive = true;
+          this.ws.resume();
+        });
       }
     });
     void this.open(this.target);

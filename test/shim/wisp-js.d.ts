@@ -1,0 +1,11 @@
+// wisp-js ships no types; the tests describe the few shapes they use where they use them.
+declare module "@mercuryworkshop/wisp-js/client" {
+  export const client: { ClientConnection: new (url: string, options?: Record<string, unknown>) => unknown };
+}
+declare module "@mercuryworkshop/wisp-js/server" {
+  export const server: {
+    options: Record<string, unknown>;
+    routeRequest(req: import("node:http").IncomingMessage, socket: import("node:stream").Duplex, head: Buffer): void;
+  };
+  export const logging: { set_level(level: number): void; NONE: number };
+}
