@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
 import { WispDialer } from "../../ts-bindings/src/wisp/dialer.js";
+import { createShim } from "../../ts-bindings/src/shim/server.js";
 import { PacketType, decodePacket, encodeClose, encodeContinue, encodeData, type WispPacket } from "../../ts-bindings/src/wisp/packet.js";
 
 interface Scripted {
@@ -139,5 +140,12 @@ describe("WispDialer", () => {
     await expect(dialer.dialTcp({ host: "example.com", port: 80 }, { signal: ac.signal })).rejects.toMatchObject({ code: "ERR_ABORTED" });
     await dialer.close();
     await expect(dialer.dialTcp({ host: "example.com", port: 80 })).rejects.toMatchObject({ code: "ERR_DIALER_CLOSED" });
+  });
+
+  it("reports a refused upgrade (401 without a token) as ERR_WISP_CONNECT_FAILED", async () => {
+    const shim = await createShim({ tokenSecret: "s" });
+    const dialer = new WispDialer({ url: shim.url });
+    cleanup.push(() => shim.close(), () => dialer.close());
+    await expect(dialer.dialTcp({ host: "example.com", port: 80 })).rejects.toMatchObject({ code: "ERR_WISP_CONNECT_FAILED" });
   });
 });

@@ -122,6 +122,17 @@ describe("opting in", () => {
     }
   });
 
+  it("a name lookup that never answers ends in CLOSE 0x43", async () => {
+    const shim = await createShim({ connectTimeoutMs: 50, lookup: () => new Promise(() => {}) });
+    const client = await RawWispClient.connect(shim.url);
+    try {
+      expect(await dial(client, "slow.test", 80)).toBe(CloseReason.CONNECT_TIMEOUT);
+    } finally {
+      await client.close();
+      await shim.close();
+    }
+  });
+
   it("host and port allow/deny lists", async () => {
     const shim = await createShim({
       allowLoopback: true,

@@ -472,11 +472,19 @@ class ShimServer implements Shim {
       candidates = [literal.address];
     } else {
       if (!HOSTNAME_RE.test(host)) return { ok: false, reason: CloseReason.INVALID_INFO, why: "invalid hostname" };
+      let timer: NodeJS.Timeout | undefined;
       try {
-        const found = await this.lookup(host);
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(Object.assign(new Error("lookup timed out"), { code: "ETIMEOUT" })), o.connectTimeoutMs);
+        });
+        const found = await Promise.race([this.lookup(host), timeout]);
         candidates = found.map((f) => f.address);
       } catch (err) {
-        return { ok: false, reason: CloseReason.UNREACHABLE, why: `lookup failed: ${(err as NodeJS.ErrnoException).code ?? "error"}` };
+        const code = (err as NodeJS.ErrnoException).code ?? "error";
+        const reason = code === "ETIMEOUT" ? CloseReason.CONNECT_TIMEOUT : CloseReason.UNREACHABLE;
+        return { ok: false, reason, why: `lookup failed: ${code}` };
+      } finally {
+        clearTimeout(timer);
       }
       if (candidates.length === 0) return { ok: false, reason: CloseReason.UNREACHABLE, why: "no addresses" };
     }
@@ -989,6 +997,7 @@ class RawConnection extends ConnectionBase implements StreamAccount {
     });
     if (!this.target) return this.fail(CloseReason.INVALID_INFO, "bad target");
     // Hold client bytes in the kernel until the target is connected.
+    this.readPaused = true;
     this.ws.pause();
     this.ws.on("message", (data: RawData, isBinary: boolean) => {
       if (this.state !== "open") return;
@@ -1023,6 +1032,7 @@ class RawConnection extends ConnectionBase implements StreamAccount {
       if (this.state === "closed") return;
       this.state = "open";
       if (this.shim.opts.idleTimeoutMs > 0) socket.setTimeout(this.shim.opts.idleTimeoutMs);
+      this.readPaused = false;
       this.ws.resume();
     });
     socket.on("timeout", () => this.fail(CloseReason.DATA_TIMEOUT, "idle"));

@@ -174,7 +174,11 @@ class WispConnection {
     ws.onclose = (ev) => {
       clearTimeout(timer);
       const err = lost(`Wisp WebSocket closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ""})`);
-      rejectReady(err);
+      if (!this.open) {
+        rejectReady(
+          new LmwError("ERR_WISP_CONNECT_FAILED", `cannot open the Wisp WebSocket (code ${ev.code})`, { layer: "wisp", nativeCode: ev.code }),
+        );
+      }
       this.fail(err);
       resolveClosed();
     };
