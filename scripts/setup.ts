@@ -5,7 +5,7 @@
 //   tsx scripts/setup.ts [--force-build] [--only-sources]
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, createReadStream } from "node:fs";
+import { cpSync, createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateAll } from "./generate.js";
@@ -233,6 +233,26 @@ function cmakeBuild(kind: "wasm" | "native", lwip: string, mbedtls: string, tool
   sh("cmake", ["--build", dir, "--parallel"], { env: emEnv(), quiet: true });
 }
 
+/** The published form: JavaScript and declarations in dist/, the module beside them.
+ *  Skipped when nothing changed since the last run. */
+function buildDist(): void {
+  const stamp = join(ROOT, "dist", ".lmw-inputs");
+  const inputs = [join(ROOT, "ts-bindings"), join(ROOT, "bin")];
+  const newest = Math.max(...inputs.flatMap((d) => listFiles(d)).map((f) => statSync(f).mtimeMs));
+  if (existsSync(stamp) && Number(readFileSync(stamp, "utf8")) >= newest) return;
+  log("compiling TypeScript to dist/");
+  sh(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", join(ROOT, "tsconfig.build.json")], { quiet: true });
+  cpSync(join(ROOT, "ts-bindings", "wasm"), join(ROOT, "dist", "ts-bindings", "wasm"), { recursive: true });
+  writeFileSync(stamp, String(newest));
+}
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}
+
 export async function setup(argv: string[] = []): Promise<void> {
   const force = argv.includes("--force-build");
   const t0 = Date.now();
@@ -244,6 +264,7 @@ export async function setup(argv: string[] = []): Promise<void> {
   generateAll({ lwip, mbedtls });
   cmakeBuild("native", lwip, mbedtls, cc, force);
   cmakeBuild("wasm", lwip, mbedtls, emcc, force);
+  buildDist();
   log(`ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 

@@ -9,8 +9,6 @@ set(LMW_EM_LINK_FLAGS
   -O2
   -sMODULARIZE=1            # a factory, so one compiled module serves device and router instances
   -sEXPORT_NAME=createLmwModule
-  -sEXPORT_ES6=0            # 3.1.6's ES6 output breaks in Node 20 (__dirname, file: URLs)
-  -sENVIRONMENT=web,worker,node
   -sFILESYSTEM=0            # no files: printf still reaches Module.print (self-test output)
   -sALLOW_MEMORY_GROWTH=1   # the router holds many flows; the heap grows on demand
   -sINITIAL_MEMORY=16777216
@@ -22,4 +20,16 @@ set(LMW_EM_LINK_FLAGS
   -sNODEJS_CATCH_REJECTION=0 # ... nor unhandledRejection handlers that rethrow
   -sEXPORTED_RUNTIME_METHODS=[]
   --js-library=${CMAKE_SOURCE_DIR}/wasm/library_lmw.js
+)
+
+# The Node build: CommonJS glue (3.1.6's ES6 output breaks in Node 20: __dirname, file: URLs).
+set(LMW_EM_LINK_FLAGS_NODE
+  -sEXPORT_ES6=0
+  -sENVIRONMENT=node
+)
+
+# The browser build: an ES module a bundler (Vite) or a <script type=module> imports.
+set(LMW_EM_LINK_FLAGS_WEB
+  -sEXPORT_ES6=1
+  -sENVIRONMENT=web,worker
 )

@@ -44,8 +44,9 @@ async function loadNodeSource(): Promise<ModuleSource> {
   const { createRequire } = await import("node:module");
   const { readFile } = await import("node:fs/promises");
   const { fileURLToPath } = await import("node:url");
-  const glue = fileURLToPath(new URL("../../build/wasm/lmw.js", import.meta.url));
-  const wasmPath = fileURLToPath(new URL("../../build/wasm/lmw.wasm", import.meta.url));
+  // Built by `npm run setup` (CMake copies the outputs next to the library's sources).
+  const glue = fileURLToPath(new URL("../wasm/lmw.js", import.meta.url));
+  const wasmPath = fileURLToPath(new URL("../wasm/lmw.wasm", import.meta.url));
   let bytes: Uint8Array;
   try {
     bytes = await readFile(wasmPath);
@@ -59,11 +60,16 @@ async function loadNodeSource(): Promise<ModuleSource> {
 }
 
 async function loadBrowserSource(): Promise<ModuleSource> {
-  const g = globalThis as unknown as { createLmwModule?: Factory; LMW_WASM_URL?: string };
-  if (!g.createLmwModule) throw new Error("lmw.js is not loaded: include it before using the library in a browser");
-  const url = g.LMW_WASM_URL ?? new URL("../../build/wasm/lmw.wasm", import.meta.url).href;
-  const wasm = await WebAssembly.compileStreaming(fetch(url));
-  return { factory: g.createLmwModule, wasm };
+  // Both paths are static so bundlers (Vite) pick up the glue and the .wasm asset.
+  const glue = (await import("../wasm/lmw_web.mjs")) as { default: Factory };
+  const url = new URL("../wasm/lmw_web.wasm", import.meta.url);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load ${url.href}: HTTP ${response.status}`);
+  const wasm = await WebAssembly.compileStreaming(response).catch(async () =>
+    // Servers that do not send application/wasm: compile from the bytes.
+    WebAssembly.compile(await (await fetch(url)).arrayBuffer()),
+  );
+  return { factory: glue.default, wasm };
 }
 
 /** The module compiled once for this process or page; `setModuleSource` overrides it. */

@@ -1,0 +1,7 @@
+// lwip-mbedtls-wasm for Node: everything the browser build has, plus the Node dialer
+// (real sockets, the default) and the Wisp shim server.
+export * from "./index.browser.js";
+export { NodeDialer } from "./dialers/node.js";
+export type { NodeDialerOptions } from "./dialers/node.js";
+export { createShim } from "./shim/server.js";
+export type { Shim, ShimOptions } from "./shim/server.js";

@@ -1,0 +1,5 @@
+// The emscripten glue of the browser build (ts-bindings/wasm/lmw_web.mjs, generated).
+declare module "*/lmw_web.mjs" {
+  const factory: (options: Record<string, unknown>) => Promise<unknown>;
+  export default factory;
+}
