@@ -2,7 +2,7 @@
 // builds. Run by scripts/bootstrap.mjs (after the npm packages); a no-op when all is in
 // place. Every failure names what is missing and how to fix it.
 //
-//   tsx scripts/setup.ts [--force-build] [--only-sources]
+//   tsx scripts/setup.ts [--force-build] [--only-sources] [--with-browser]
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -212,6 +212,22 @@ export async function ensureSource(name: "lwip" | "mbedtls"): Promise<string> {
 }
 
 // ---------------------------------------------------------------------------------
+// Browser tests
+
+/** Debian's chromium for the browser tests (`npm test`); installed when missing and root. */
+function ensureChromium(): void {
+  if (existsSync("/usr/bin/chromium") || which("chromium")) return;
+  if (process.getuid?.() !== 0 || !which("apt-get")) {
+    log("chromium not found (install Debian's `chromium` package); the browser tests will be skipped");
+    return;
+  }
+  log("installing Debian's chromium package for the browser tests (apt-get)");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  sh("apt-get", ["update", "-qq"], { env });
+  sh("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], { env });
+}
+
+// ---------------------------------------------------------------------------------
 // Build
 
 function cmakeBuild(kind: "wasm" | "native", lwip: string, mbedtls: string, toolchainId: string, force: boolean): void {
@@ -265,6 +281,7 @@ export async function setup(argv: string[] = []): Promise<void> {
   cmakeBuild("native", lwip, mbedtls, cc, force);
   cmakeBuild("wasm", lwip, mbedtls, emcc, force);
   buildDist();
+  if (argv.includes("--with-browser")) ensureChromium();
   log(`ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
