@@ -156,6 +156,21 @@ describe("the book's HTTPS client in C", () => {
     });
   });
 
+  it("gives up on a server that never answers the handshake: ERR_TIMEOUT (poll count)", async () => {
+    const silent = createTcpServer(() => {}); // accepts, then says nothing
+    const silentPort = await listen(silent);
+    try {
+      await withNetwork(undefined, async (net) => {
+        const t0 = performance.now();
+        const err = await runCClient(net, `https://localhost:${silentPort}/`, { ca: root.certPem, timeoutMs: 1500 }).catch((e: unknown) => e);
+        expect(isLmwError(err, "ERR_TIMEOUT")).toBe(true);
+        expect(performance.now() - t0).toBeGreaterThanOrEqual(1000);
+      });
+    } finally {
+      silent.close();
+    }
+  });
+
   it("reports a name nobody can resolve as ERR_DNS_NOT_FOUND", async () => {
     await withNetwork(undefined, async (net) => {
       const err = await runCClient(net, "https://no-such-host.invalid/", { ca: root.certPem }).catch((e: unknown) => e);
