@@ -10,6 +10,7 @@
  *  - mbedtls_ssl_handshake / mbedtls_ssl_read are wrapped so the exported API learns the
  *    Mbed TLS code behind a failure (lwIP reports only ERR_CLSD, or nothing at all for
  *    a failed read);
+ *  - altcp_tls_free_config is wrapped to free the session-ticket context lwIP leaks;
  *  - altcp_tls_wrap is replaced so every TLS pcb gets our function table, which adds
  *    what lwIP's lacks: close_notify on a graceful close, and writes capped so that one
  *    altcp_write never becomes a partial mbedtls_ssl_write (lwIP asserts on that).
@@ -52,10 +53,14 @@ static int lmw_ssl_read(mbedtls_ssl_context *ssl, unsigned char *buf, size_t len
 #define mbedtls_pk_parse_key(ctx, key, keylen, pwd, pwdlen) \
   mbedtls_pk_parse_key((ctx), (key), (keylen), (pwd), (pwdlen), mbedtls_ctr_drbg_random, &altcp_tls_entropy_rng->ctr_drbg)
 #define altcp_tls_wrap lmw_lwip_altcp_tls_wrap
+#define altcp_tls_free_config lmw_lwip_altcp_tls_free_config
+/* lwIP's file calls it before defining it; altcp_tls.h declared only the public name. */
+void lmw_lwip_altcp_tls_free_config(struct altcp_tls_config *conf);
 
 #include "altcp_tls_mbedtls.c"
 
 #undef altcp_tls_wrap
+#undef altcp_tls_free_config
 #undef mbedtls_ssl_handshake
 #undef mbedtls_ssl_read
 #undef mbedtls_pk_parse_key
@@ -107,6 +112,16 @@ struct altcp_pcb *altcp_tls_wrap(struct altcp_tls_config *config, struct altcp_p
   struct altcp_pcb *conn = lmw_lwip_altcp_tls_wrap(config, inner_pcb);
   lmw_altcp_tls_adopt(conn);
   return conn;
+}
+
+/* lwIP sets up a session-ticket context in every config (ALTCP_MBEDTLS_USE_SESSION_TICKETS)
+ * but its altcp_tls_free_config never frees it: ~480 bytes lost per config. */
+void altcp_tls_free_config(struct altcp_tls_config *conf);
+void altcp_tls_free_config(struct altcp_tls_config *conf) {
+#if defined(MBEDTLS_SSL_SESSION_TICKETS) && ALTCP_MBEDTLS_USE_SESSION_TICKETS
+  mbedtls_ssl_ticket_free(&conf->ticket_ctx);
+#endif
+  lmw_lwip_altcp_tls_free_config(conf);
 }
 
 mbedtls_ssl_config *lmw_altcp_tls_ssl_config(struct altcp_tls_config *config) {
