@@ -1,0 +1,178 @@
+// A Network with a fetch that reports what curl -v shows: the address a name resolved
+// to, the TCP connection, the TLS version / suite / ALPN / peer chain, the request heads
+// as written on the wire, and the time of each phase. Shared by the lwip-https CLI and
+// examples/main.ts. The fetch is the library's own (createFetch) over the network's
+// connectTls / connectTcp, wrapped so each connection can be observed.
+import { LmwError } from "../errors.js";
+import { VERSION } from "../generated/version.js";
+import { createFetch, type FetchClient, type FetchOptions, type LmwFetch } from "../http/index.js";
+import { createNetwork, type Network, type NetworkOptions } from "../network.js";
+import { KeyLog, PcapWriter } from "../pcap.js";
+import type { ByteSocket, SocketInfo } from "../socket-types.js";
+import type { TlsClientOptions } from "../tls-config.js";
+
+export interface ConnectionReport {
+  host: string;
+  port: number;
+  tls: boolean;
+  /** What the device's DNS lookup returned (a fake 198.18/15 address for a name). */
+  resolvedAddress: string;
+  info: SocketInfo;
+  /** performance.now() marks of this connection. */
+  start: number;
+  dnsDone: number;
+  /** The device saw the SYN-ACK (undefined if not seen on the link). */
+  tcpConnected?: number;
+  /** Connected, and for TLS, handshake done. */
+  opened: number;
+}
+
+export interface SessionOptions {
+  tls?: TlsClientOptions;
+  /** ms for TCP connect and for the TLS handshake (library default 30 s). */
+  connectTimeout?: number;
+  http?: FetchOptions;
+  /** Capture the device's link. */
+  pcap?: boolean;
+  /** Collect the NSS key log (Wireshark decrypts the capture with it). */
+  keylog?: boolean;
+  /** A connection was opened (TLS handshake done). */
+  onConnection?: (report: ConnectionReport) => void;
+  /** A request head was written on a connection (the exact bytes, as latin1 text). */
+  onRequestHead?: (head: string) => void;
+  onLog?: NetworkOptions["onLog"];
+}
+
+const connectErrors = new WeakSet<object>();
+
+/** True if `e` was thrown by a connection attempt of a Session's fetch. */
+export function failedWhileConnecting(e: unknown): boolean {
+  return typeof e === "object" && e !== null && connectErrors.has(e);
+}
+
+/** The device's address: createNetwork's default, which a Session does not change. */
+const DEVICE_IP = [10, 0, 2, 15];
+
+const REQUEST_LINE = /^[A-Z]+ \S+ HTTP\/1\.[01]\r\n/;
+
+function latin1(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+  return s;
+}
+
+/** The same socket, with every write shown to `observe` before it goes out. */
+function observeWrites(socket: ByteSocket, observe: (chunk: Uint8Array) => void): ByteSocket {
+  const writer = socket.writable.getWriter();
+  const writable = new WritableStream<Uint8Array>({
+    write: async (chunk) => {
+      observe(chunk);
+      await writer.write(chunk);
+    },
+    close: () => writer.close(),
+    abort: (reason) => writer.abort(reason),
+  });
+  return {
+    readable: socket.readable,
+    writable,
+    opened: socket.opened,
+    closed: socket.closed,
+    close: () => socket.close(),
+    destroy: (reason) => socket.destroy(reason),
+  };
+}
+
+/** Is this Ethernet frame a TCP SYN-ACK sent to `ip`? */
+function isSynAckTo(f: Uint8Array, ip: number[]): boolean {
+  if (f.length < 54 || f[12] !== 0x08 || f[13] !== 0x00 || f[23] !== 6) return false;
+  if (f[30] !== ip[0] || f[31] !== ip[1] || f[32] !== ip[2] || f[33] !== ip[3]) return false;
+  const l4 = 14 + (f[14]! & 15) * 4;
+  return ((f[l4 + 13] ?? 0) & 0x12) === 0x12;
+}
+
+export class Session implements AsyncDisposable {
+  readonly net: Network;
+  readonly fetch: LmwFetch;
+  readonly pcap: PcapWriter | undefined;
+  readonly keylog: KeyLog | undefined;
+  /** The latest connection to each origin ("https://host:port"). */
+  readonly connections = new Map<string, ConnectionReport>();
+  #client: FetchClient;
+
+  private constructor(net: Network, options: SessionOptions, pcap: PcapWriter | undefined, keylog: KeyLog | undefined, synAck: { at?: number }) {
+    this.net = net;
+    this.pcap = pcap;
+    this.keylog = keylog;
+    const connect = async (o: { host: string; port: number; tls: boolean; servername?: string; signal?: AbortSignal }): Promise<ByteSocket> => {
+      const start = performance.now();
+      try {
+        const resolvedAddress = await net.resolve(o.host, o.signal);
+        const dnsDone = performance.now();
+        synAck.at = undefined;
+        const socket = o.tls
+          ? await net.connectTls({ host: o.host, port: o.port, servername: o.servername, alpn: ["http/1.1"], signal: o.signal, connectTimeout: options.connectTimeout, handshakeTimeout: options.connectTimeout })
+          : await net.connectTcp({ host: o.host, port: o.port, signal: o.signal, connectTimeout: options.connectTimeout });
+        const info = await socket.opened;
+        const report: ConnectionReport = {
+          host: o.host, port: o.port, tls: o.tls, resolvedAddress, info, start, dnsDone,
+          tcpConnected: synAck.at, opened: performance.now(),
+        };
+        this.connections.set(`${o.tls ? "https" : "http"}://${o.host}:${o.port}`, report);
+        options.onConnection?.(report);
+        const onHead = options.onRequestHead;
+        if (!onHead) return socket;
+        return observeWrites(socket, (chunk) => {
+          const text = latin1(chunk.subarray(0, 64 * 1024));
+          const end = text.indexOf("\r\n\r\n");
+          if (end > 0 && REQUEST_LINE.test(text)) onHead(text.slice(0, end));
+        });
+      } catch (e) {
+        if (typeof e === "object" && e !== null) connectErrors.add(e);
+        throw e;
+      }
+    };
+    this.#client = createFetch({ connect }, { version: VERSION, ...options.http });
+    this.fetch = this.#client.fetch;
+  }
+
+  static async create(options: SessionOptions = {}): Promise<Session> {
+    const pcap = options.pcap ? new PcapWriter() : undefined;
+    const keylog = options.keylog ? new KeyLog() : undefined;
+    const synAck: { at?: number } = {};
+    const net = await createNetwork({
+      tls: { ...options.tls, keylog: options.keylog || options.tls?.keylog },
+      timeouts: options.connectTimeout !== undefined ? { connect: options.connectTimeout, handshake: options.connectTimeout } : undefined,
+      onFrame: (frame, from, timeMs) => {
+        pcap?.tap(frame, from, timeMs);
+        if (synAck.at === undefined && isSynAckTo(frame, DEVICE_IP)) synAck.at = performance.now();
+      },
+      onLog: (entry) => {
+        if (entry.source === "keylog") keylog?.add(entry.text);
+        else options.onLog?.(entry);
+      },
+    });
+    return new Session(net, options, pcap, keylog, synAck);
+  }
+
+  /** The connection report for a response's URL. */
+  connectionFor(url: string): ConnectionReport | undefined {
+    const u = new URL(url);
+    const port = u.port !== "" ? Number(u.port) : u.protocol === "https:" ? 443 : 80;
+    const host = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname;
+    return this.connections.get(`${u.protocol.slice(0, -1)}://${host}:${port}`);
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+    await this.net.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** An error of the CLI itself, in the library's shape (stable code, layer "api"). */
+export function cliError(code: string, message: string, cause?: unknown): LmwError {
+  return new LmwError(code, message, { layer: "api", cause });
+}
