@@ -202,10 +202,14 @@ describe("lwip-https in process", () => {
     expect(fail.err).toMatch(/^lwip-https: ERR_HTTP_STATUS: .*404/);
   });
 
-  it("exit 6 for a name nobody can resolve", async () => {
+  it("exit 6 for a name nobody can resolve; -s hides the message, -sS shows it", async () => {
     const r = await cli(["https://no-such-host.invalid/"]);
     expect(r.code).toBe(6);
     expect(r.err).toMatch(/^lwip-https: ERR_DNS_NOT_FOUND: /);
+    const quiet = await cli(["-s", "https://no-such-host.invalid/"]);
+    expect([quiet.code, quiet.err]).toEqual([6, ""]);
+    const shown = await cli(["-sS", "https://no-such-host.invalid/"]);
+    expect(shown.err).toMatch(/^lwip-https: ERR_DNS_NOT_FOUND: /);
   });
 
   it("exit 7 for a closed port", async () => {

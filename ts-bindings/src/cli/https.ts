@@ -52,6 +52,7 @@ Options:
   -i, --include                print the response head before the body
   -f, --fail                   exit 22, without printing the body, on HTTP status >= 400
   -s, --silent                 no progress bar, no error message
+  -S, --show-error             with -s, still print the error message
       --tls-min <1.2|1.3>      lowest TLS version to offer
       --tls-max <1.2|1.3>      highest TLS version to offer
       --connect-timeout <s>    limit for TCP connect + TLS handshake, seconds
@@ -81,6 +82,7 @@ const OPTIONS = {
   include: { type: "boolean", short: "i" },
   fail: { type: "boolean", short: "f" },
   silent: { type: "boolean", short: "s" },
+  "show-error": { type: "boolean", short: "S" },
   "tls-min": { type: "string" },
   "tls-max": { type: "string" },
   "connect-timeout": { type: "string" },
@@ -108,6 +110,7 @@ interface CliOptions {
   include: boolean;
   fail: boolean;
   silent: boolean;
+  showError: boolean;
   tlsMin?: TlsVersion;
   tlsMax?: TlsVersion;
   connectTimeoutMs?: number;
@@ -188,6 +191,7 @@ function parse(argv: string[]): Parsed {
       include: values.include === true,
       fail: values.fail === true,
       silent: values.silent === true,
+      showError: values["show-error"] === true,
       tlsMin,
       tlsMax,
       connectTimeoutMs: seconds(values["connect-timeout"], "--connect-timeout"),
@@ -477,6 +481,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await run(parsed.options, io);
   } catch (e) {
-    return report(e, io, parsed.options.silent);
+    return report(e, io, parsed.options.silent && !parsed.options.showError);
   }
 }

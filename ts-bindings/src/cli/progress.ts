@@ -60,15 +60,15 @@ export class ProgressBar {
   #draw(t: number): void {
     const seconds = Math.max((t - this.#start) / 1000, 0.001);
     const rate = `${formatBytes(Math.round(this.#bytes / seconds))}/s`;
-    const width = Math.max(this.#out.columns ?? 80, 40) - 1;
+    const width = (this.#out.columns || 80) - 1;
     let line: string;
     if (this.#total !== undefined) {
       const frac = Math.min(this.#bytes / this.#total, 1);
       const head = `${formatBytes(this.#bytes)} / ${formatBytes(this.#total)} ${(frac * 100).toFixed(0).padStart(3)}% `;
       const tail = ` ${rate}`;
-      const barWidth = Math.max(width - head.length - tail.length - 2, 0);
+      const barWidth = Math.min(width - head.length - tail.length - 2, 50);
       const filled = Math.round(frac * barWidth);
-      line = `${head}[${"#".repeat(filled)}${"-".repeat(barWidth - filled)}]${tail}`;
+      line = barWidth >= 10 ? `${head}[${"#".repeat(filled)}${"-".repeat(barWidth - filled)}]${tail}` : `${head}${tail}`;
     } else {
       line = `${formatBytes(this.#bytes)}  ${rate}`;
     }
