@@ -218,10 +218,12 @@ describe("lwip-https in process", () => {
     expect(r.err).toMatch(/^lwip-https: ERR_CONNECTION_REFUSED: /);
   });
 
-  it("exit 28 when -m runs out (a server that accepts and never answers)", async () => {
+  it("exit 28 when -m or --connect-timeout runs out (a server that accepts and never answers)", async () => {
     const r = await cli(["--cacert", caFile, "-m", "1", `https://localhost:${mutePort}/`]);
     expect(r.code).toBe(28);
     expect(r.err).toMatch(/^lwip-https: ERR_TIMEOUT_\w+: /);
+    const c = await cli(["--cacert", caFile, "--connect-timeout", "0.5", `https://localhost:${mutePort}/`]);
+    expect(c.code).toBe(28);
   });
 
   it("exit 35 for a TLS version mismatch (--tls-max 1.2 against a TLS 1.3-only server)", async () => {
