@@ -92,8 +92,13 @@ try {
     const net = await createNetwork({ dialer: new WispDialer({ url: shim.url }), tls: { ca: root.certPem } });
     const t0 = performance.now();
     const res = await net.fetch(url);
+    const reader = res.body!.getReader();
     let bytes = 0;
-    for await (const c of res.body!) bytes += (c as Uint8Array).length;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+    }
     const ms = performance.now() - t0;
     await net.close();
     if (bytes !== size) throw new Error(`node got ${bytes} bytes`);
