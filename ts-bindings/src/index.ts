@@ -5,3 +5,6 @@ export { NodeDialer } from "./dialers/node.js";
 export type { NodeDialerOptions } from "./dialers/node.js";
 export { createShim } from "./shim/server.js";
 export type { Shim, ShimOptions } from "./shim/server.js";
+export { createToken, verifyToken } from "./shim/token.js";
+export { createTestCa } from "./cli/testca.js";
+export type { TestCa, TestCaOptions } from "./cli/testca.js";

@@ -31,6 +31,11 @@ export function dialError(e: unknown, target: string): LmwError {
 /** Web streams over a connected node:net socket, with backpressure both ways. */
 export function socketToStreams(socket: Socket, target: string): DialedStream {
   let failed: LmwError | undefined;
+  let readDone = false;
+  let writeDone = false;
+  const finishIfDone = () => {
+    if (readDone && writeDone && !socket.destroyed) socket.destroy();
+  };
   const readable = new ReadableStream<Uint8Array>({
     start(controller) {
       socket.on("data", (chunk: Buffer) => {
@@ -38,7 +43,9 @@ export function socketToStreams(socket: Socket, target: string): DialedStream {
         if ((controller.desiredSize ?? 0) <= 0) socket.pause();
       });
       socket.on("end", () => {
+        readDone = true;
         try { controller.close(); } catch { /* already errored */ }
+        finishIfDone();
       });
       socket.on("error", (e) => {
         failed ??= dialError(e, target);
@@ -49,6 +56,7 @@ export function socketToStreams(socket: Socket, target: string): DialedStream {
       socket.resume();
     },
     cancel() {
+      readDone = true;
       socket.destroy();
     },
   }, { highWaterMark: 4 });
@@ -60,7 +68,15 @@ export function socketToStreams(socket: Socket, target: string): DialedStream {
       });
     },
     close() {
-      return new Promise<void>((resolve) => socket.end(resolve));
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          writeDone = true;
+          finishIfDone();
+          resolve();
+        };
+        if (socket.destroyed || socket.writableEnded) done();
+        else socket.end(done);
+      });
     },
     abort() {
       socket.resetAndDestroy();
@@ -96,7 +112,9 @@ export class NodeDialer implements Dialer {
   dialTcp(target: { host: string; port: number }, options: { signal?: AbortSignal } = {}): Promise<DialedStream> {
     const label = `${target.host}:${target.port}`;
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: target.host, port: target.port, noDelay: true });
+      // Half-open: the device may still send after the server's FIN (TLS close_notify);
+      // the socket is destroyed explicitly once both directions are done.
+      const socket = connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
       this.#sockets.add(socket);
       socket.once("close", () => this.#sockets.delete(socket));
       const timer = setTimeout(() => {
@@ -139,7 +157,7 @@ export class NodeDialer implements Dialer {
   }
 
   async close(): Promise<void> {
-    for (const s of this.#sockets) s.destroy();
+    for (const s of this.#sockets) if (!s.destroyed) s.destroy();
     this.#sockets.clear();
   }
 }
