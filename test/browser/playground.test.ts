@@ -16,6 +16,12 @@ import { buildPlayground, CHROMIUM, CHROMIUM_ARGS, repo } from "./helpers.js";
 const hasChromium = existsSync(CHROMIUM);
 const artifacts = join(repo, "test-artifacts");
 
+// A 1x1 PNG.
+const PIXEL_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
+
 if (!hasChromium) console.warn(`test/browser/playground.test.ts: skipped, ${CHROMIUM} is missing (apt-get install chromium)`);
 
 describe.skipIf(!hasChromium)("playground in Chromium", () => {
@@ -36,6 +42,11 @@ describe.skipIf(!hasChromium)("playground in Chromium", () => {
     root = pki.issue({ cn: "Playground Test Root", ca: true });
     const leaf = pki.issue({ cn: "localhost", san: ["localhost"], issuer: root });
     origin = createServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
+      if (req.url === "/pixel.png") {
+        res.setHeader("content-type", "image/png");
+        res.end(PIXEL_PNG);
+        return;
+      }
       if (req.url === "/hello") {
         res.setHeader("content-type", "text/plain; charset=utf-8");
         res.end(greeting);
@@ -73,9 +84,9 @@ describe.skipIf(!hasChromium)("playground in Chromium", () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  async function runOnce(mode: "fetch" | "c"): Promise<void> {
+  async function runOnce(mode: "fetch" | "c", path = "/hello"): Promise<void> {
     await page.getByTestId("mode").selectOption(mode);
-    await page.getByTestId("url").fill(`${originUrl}/hello`);
+    await page.getByTestId("url").fill(`${originUrl}${path}`);
     await page.getByTestId("run").click();
     await page.waitForSelector('#app:is([data-state="done"], [data-state="error"])', { timeout: 30_000 });
     const error = page.getByTestId("error");
@@ -110,6 +121,25 @@ describe.skipIf(!hasChromium)("playground in Chromium", () => {
     expect(await page.getByTestId("body").textContent()).toBe(greeting);
     expect(await page.locator("#packets li").count()).toBeGreaterThan(5);
     await page.screenshot({ path: join(artifacts, "playground-c-client.png"), fullPage: true });
+  });
+
+  it("previews an image body", async () => {
+    await runOnce("fetch", "/pixel.png");
+    const img = page.getByTestId("body-image");
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth)).toBe(1);
+    expect(await page.getByTestId("view-image").isChecked()).toBe(true);
+  });
+
+  it("shows the lwIP and Mbed TLS debug log when asked", async () => {
+    await page.getByTestId("debug").check();
+    try {
+      await runOnce("fetch");
+    } finally {
+      await page.getByTestId("debug").uncheck();
+    }
+    const log = (await page.getByTestId("log").textContent()) ?? "";
+    expect(log).toMatch(/^device lwip: /m);
+    expect(log).toMatch(/^device mbedtls: /m);
   });
 
   it("fits a phone-width window without horizontal scrolling", async () => {
