@@ -124,7 +124,8 @@ uint32_t lmw_assert_count(void) {
   return lmw_host_assert_count();
 }
 
-static void mbedtls_debug_to_host(void *ctx, int level, const char *file, int line, const char *str) {
+/* Every TLS config's debug callback (native/tls/altcp_tls_36.c routes lwIP's there too). */
+void lmw_mbedtls_debug(void *ctx, int level, const char *file, int line, const char *str) {
   (void)ctx;
   char text[600];
   const char *base = strrchr(file, '/');
@@ -758,12 +759,17 @@ static void conn_attach(lmw_conn *c, struct altcp_pcb *pcb) {
 
 static void conn_detach(lmw_conn *c) {
   if (c->pcb == NULL) return;
+  if (c->listener) {
+    /* A listen pcb has only arg and accept (tcp_poll & co. assert on it). */
+    altcp_arg(c->pcb, NULL);
+    altcp_accept(c->pcb, NULL);
+    return;
+  }
   altcp_arg(c->pcb, NULL);
   altcp_recv(c->pcb, NULL);
   altcp_sent(c->pcb, NULL);
   altcp_err(c->pcb, NULL);
   altcp_poll(c->pcb, NULL, 0);
-  if (c->listener) altcp_accept(c->pcb, NULL);
 }
 
 int lmw_conn_new(uint32_t user_id, lmw_tls_config *tls, lmw_conn **out) {

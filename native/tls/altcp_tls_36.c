@@ -48,6 +48,10 @@ static int lmw_ssl_read(mbedtls_ssl_context *ssl, unsigned char *buf, size_t len
   return ret;
 }
 
+/* lwIP registers a debug callback that prints through LWIP_DEBUGF (so Mbed TLS's lines
+   would need lwIP's debug switched on too); ours goes straight to the host log. */
+void lmw_mbedtls_debug(void *ctx, int level, const char *file, int line, const char *str);
+#define mbedtls_ssl_conf_dbg(conf, f, p) mbedtls_ssl_conf_dbg((conf), lmw_mbedtls_debug, NULL)
 #define mbedtls_ssl_handshake lmw_ssl_handshake
 #define mbedtls_ssl_read lmw_ssl_read
 #define mbedtls_pk_parse_key(ctx, key, keylen, pwd, pwdlen) \
@@ -64,6 +68,7 @@ void lmw_lwip_altcp_tls_free_config(struct altcp_tls_config *conf);
 #undef mbedtls_ssl_handshake
 #undef mbedtls_ssl_read
 #undef mbedtls_pk_parse_key
+#undef mbedtls_ssl_conf_dbg
 
 /* Our flag in lwIP's state->flags (lwIP uses 0x01-0x08). */
 #define LMW_FLAGS_CLOSE_NOTIFY_SENT 0x80

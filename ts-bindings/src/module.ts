@@ -40,13 +40,20 @@ let defaultSource: Promise<ModuleSource> | undefined;
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
+/** Imports a Node built-in by a name bundlers do not follow (the browser build never runs this). */
+function nodeImport<T>(name: string): Promise<T> {
+  return import(/* @vite-ignore */ name) as Promise<T>;
+}
+
 async function loadNodeSource(): Promise<ModuleSource> {
-  const { createRequire } = await import("node:module");
-  const { readFile } = await import("node:fs/promises");
-  const { fileURLToPath } = await import("node:url");
+  const { createRequire } = await nodeImport<typeof import("node:module")>("node:module");
+  const { readFile } = await nodeImport<typeof import("node:fs/promises")>("node:fs/promises");
+  const { fileURLToPath } = await nodeImport<typeof import("node:url")>("node:url");
   // Built by `npm run setup` (CMake copies the outputs next to the library's sources).
-  const glue = fileURLToPath(new URL("../wasm/lmw.js", import.meta.url));
-  const wasmPath = fileURLToPath(new URL("../wasm/lmw.wasm", import.meta.url));
+  // The directory is a variable so bundlers do not copy the Node build into web bundles.
+  const dir = "../wasm/";
+  const glue = fileURLToPath(new URL(dir + "lmw.js", import.meta.url));
+  const wasmPath = fileURLToPath(new URL(dir + "lmw.wasm", import.meta.url));
   let bytes: Uint8Array;
   try {
     bytes = await readFile(wasmPath);

@@ -101,7 +101,9 @@ export class Network implements AsyncDisposable {
       if (typeof process === "undefined" || !process.versions?.node) {
         throw new LmwError("ERR_NO_DIALER", "in a browser, pass a dialer (a WispDialer to a shim)", { layer: "api" });
       }
-      const { NodeDialer } = await import("./dialers/node.js");
+      // Not a static path on purpose: bundlers must not pull node:net into browser builds.
+      const nodeDialer = "./dialers/node.js";
+      const { NodeDialer } = (await import(/* @vite-ignore */ nodeDialer)) as typeof import("./dialers/node.js");
       dialer = new NodeDialer();
     }
     const common = { onLog: options.onLog, debug: options.debug };

@@ -107,10 +107,13 @@ export class Router {
     }
     const pair = { device, remote };
     this.#active.add(pair);
-    const up = device.readable.pipeTo(remote.writable).catch(() => {
-      remote.destroy();
-      device.destroy();
-    });
+    // Device -> remote. If the remote stops taking data (it closed), what the device still
+    // sends (a TLS close_notify, say) is read and dropped: the download may still be
+    // draining toward the device, and a reset now would cut it off.
+    const up = device.readable.pipeTo(remote.writable, { preventCancel: true }).catch(() =>
+      device.readable.pipeTo(new WritableStream()).catch(() => {}),
+    );
+    // Remote -> device: its end is the device's FIN; its failure, the device's RST.
     const down = remote.readable.pipeTo(device.writable).catch((e: unknown) => {
       device.destroy(e);
       remote.destroy();

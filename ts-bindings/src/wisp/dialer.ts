@@ -299,14 +299,15 @@ class WispTcpStream implements DialedStream, StreamSink {
   onClose(reason: number): void {
     if (this.done) return;
     this.done = true;
+    this.error = wispCloseError(reason, this.target);
     if (reason === CloseReason.VOLUNTARY) {
-      this.error = wispCloseError(reason, this.target);
+      // The server finished: the reader gets a clean end. The writable is not errored
+      // (that would reset what is still being delivered); later writes fail in write().
       this.readCtl.close();
     } else {
-      this.error = wispCloseError(reason, this.target);
       this.readCtl.error(this.error);
+      if (!this.writableClosed) this.writeCtl.error(this.error);
     }
-    if (!this.writableClosed) this.writeCtl.error(this.error);
     this.wake();
   }
 
