@@ -2,6 +2,8 @@
 // (real sockets, the default) and the Wisp shim server.
 export * from "./index.browser.js";
 export { NodeDialer } from "./dialers/node.js";
+export { toNodeDuplex } from "./duplex.js";
+export type { SocketDuplex } from "./duplex.js";
 export type { NodeDialerOptions } from "./dialers/node.js";
 export { createShim } from "./shim/server.js";
 export type { Shim, ShimOptions } from "./shim/server.js";
