@@ -432,6 +432,9 @@ int lmw_tls_config_client(const uint8_t *ca, size_t ca_len, int *skipped, lmw_tl
     if (skipped) *skipped = ret;
     mbedtls_ssl_conf_ca_chain(lmw_altcp_tls_ssl_config(cfg->alt), &cfg->ca, NULL);
   }
+  /* Keep TLS 1.3 tickets for resumption (Mbed TLS ignores them by default). */
+  mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(lmw_altcp_tls_ssl_config(cfg->alt),
+                                                           MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
   *out = cfg;
   return 0;
 }
@@ -591,6 +594,7 @@ struct lmw_conn {
   int tls_err;
   uint32_t verify_flags;
   char *hostname; /* TLS: SNI and name check, given to Mbed TLS at connect */
+  lmw_tls_session *offer; /* TLS: session to resume, given to Mbed TLS at connect (borrowed) */
   /* listener: accepted, not yet taken by lmw_conn_accept */
   struct lmw_conn *pending_head, *pending_tail, *next_pending;
   size_t pending_count;
@@ -746,6 +750,10 @@ static err_t cb_poll(void *arg, struct altcp_pcb *pcb) {
 
 static void conn_attach(lmw_conn *c, struct altcp_pcb *pcb) {
   c->pcb = pcb;
+  /* No Nagle (TCP_NODELAY, as browsers, curl and Node do): a TLS Finished followed by a
+     small request would otherwise wait for the peer's delayed ACK (up to 250 ms). Our
+     writes are already whole records or large chunks. */
+  if (!c->listener) altcp_nagle_disable(pcb);
   altcp_arg(pcb, c);
   altcp_recv(pcb, cb_recv);
   altcp_sent(pcb, cb_sent);
@@ -799,6 +807,36 @@ int lmw_conn_set_hostname(lmw_conn *c, const char *hostname) {
   return ERR_OK;
 }
 
+struct lmw_tls_session {
+  mbedtls_ssl_session session;
+};
+
+int lmw_conn_set_session(lmw_conn *c, lmw_tls_session *s) {
+  if (c->tls == NULL || c->pcb != NULL) return ERR_ARG;
+  c->offer = s;
+  return ERR_OK;
+}
+
+int lmw_conn_get_session(lmw_conn *c, lmw_tls_session **out) {
+  *out = NULL;
+  if (c->tls == NULL || c->pcb == NULL || !lmw_altcp_tls_handshake_done(c->pcb)) return ERR_CONN;
+  lmw_tls_session *s = (lmw_tls_session *)calloc(1, sizeof *s);
+  if (s == NULL) return ERR_MEM;
+  mbedtls_ssl_session_init(&s->session);
+  if (mbedtls_ssl_get_session((mbedtls_ssl_context *)altcp_tls_context(c->pcb), &s->session) != 0) {
+    lmw_tls_session_free(s);
+    return ERR_VAL;
+  }
+  *out = s;
+  return ERR_OK;
+}
+
+void lmw_tls_session_free(lmw_tls_session *s) {
+  if (s == NULL) return;
+  mbedtls_ssl_session_free(&s->session);
+  free(s);
+}
+
 int lmw_conn_connect(lmw_conn *c, const char *ip, uint16_t port) {
   ip_addr_t addr;
   if (c->pcb != NULL || c->failed) return ERR_ISCONN;
@@ -810,6 +848,8 @@ int lmw_conn_connect(lmw_conn *c, const char *ip, uint16_t port) {
     /* Without a name Mbed TLS 3.6 refuses to verify (fails closed): SNI and the name
        check both come from here. */
     int ret = c->hostname ? mbedtls_ssl_set_hostname(ssl, c->hostname) : 0;
+    if (ret == 0 && c->offer) ret = mbedtls_ssl_set_session(ssl, &c->offer->session);
+    c->offer = NULL;
     if (ret != 0) {
       c->tls_err = ret;
       return ERR_ARG;

@@ -39,6 +39,7 @@ extern "C" {
 typedef struct lmw_conn lmw_conn;
 typedef struct lmw_tls_config lmw_tls_config;
 typedef struct lmw_netif lmw_netif;
+typedef struct lmw_tls_session lmw_tls_session;
 
 /* Events passed to lmw_host_event(user_id, kind, arg). */
 #define LMW_EV_CONNECTED   1 /* TCP connected, or TLS handshake done (arg 0) */
@@ -138,6 +139,13 @@ LMW_API int lmw_conn_new(uint32_t user_id, lmw_tls_config *tls, lmw_conn **out);
 LMW_API int lmw_conn_new_server(uint32_t user_id, lmw_tls_config *tls, lmw_conn **out);
 /** TLS: the server name for SNI and for the certificate name check. */
 LMW_API int lmw_conn_set_hostname(lmw_conn *c, const char *hostname);
+/** TLS: offer a saved session (resumption) on this connection; copied at connect, so `s`
+ *  may be freed after lmw_conn_connect. */
+LMW_API int lmw_conn_set_session(lmw_conn *c, lmw_tls_session *s);
+/** TLS: a copy of the connection's session for a later lmw_conn_set_session (TLS 1.3: the
+ *  last ticket received, so call it after some data was read). Freed by the caller. */
+LMW_API int lmw_conn_get_session(lmw_conn *c, lmw_tls_session **out);
+LMW_API void lmw_tls_session_free(lmw_tls_session *s);
 /** Connects to an IPv4 address; LMW_EV_CONNECTED or LMW_EV_ERROR follows. */
 LMW_API int lmw_conn_connect(lmw_conn *c, const char *ip, uint16_t port);
 /** Binds and listens; LMW_EV_ACCEPT follows for each connection. */

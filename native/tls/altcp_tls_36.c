@@ -39,7 +39,21 @@ static int lmw_ssl_handshake(mbedtls_ssl_context *ssl) {
 }
 
 static int lmw_ssl_read(mbedtls_ssl_context *ssl, unsigned char *buf, size_t len) {
-  int ret = mbedtls_ssl_read(ssl, buf, len);
+  int ret = MBEDTLS_ERR_SSL_WANT_READ;
+  /* TLS 1.3 post-handshake messages (NewSessionTicket): when Mbed TLS meets one it
+     switches state and returns WANT_READ although records are still buffered, then, on
+     the next call, signals the ticket (kept in the session; mbedtls_ssl_get_session()
+     exports the last one). lwIP stops reading on either until more TCP data arrives -
+     and if the next thing to arrive is the FIN, it drops the response still buffered.
+     So read on while a post-handshake message is being processed (bounded). */
+  for (int i = 0; i < 64; i++) {
+    ret = mbedtls_ssl_read(ssl, buf, len);
+    if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;
+    /* (mbedtls_ssl_is_handshake_over() is true in the ticket state too: ask the state.) */
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ && ssl->state != MBEDTLS_SSL_HANDSHAKE_OVER) continue;
+    break;
+  }
+  if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) ret = MBEDTLS_ERR_SSL_WANT_READ;
   if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
     lmw_tls_on_status(ssl, LMW_TLS_STATUS_CLOSE_NOTIFY, ret);
   } else if (ret < 0 && ret != MBEDTLS_ERR_SSL_WANT_READ && ret != MBEDTLS_ERR_SSL_WANT_WRITE) {

@@ -3,6 +3,7 @@
 import { request as httpRequest } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { toNodeDuplex } from "../../ts-bindings/src/duplex.js";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
@@ -21,7 +22,7 @@ beforeAll(async () => {
   server = createServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
-    req.on("end", () => res.end(`${req.method} ${req.url} ${body} via ${req.socket.getProtocol()}`));
+    req.on("end", () => res.end(`${req.method} ${req.url} ${body} via ${(req.socket as TLSSocket).getProtocol()}`));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as AddressInfo).port;

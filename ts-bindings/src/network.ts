@@ -10,7 +10,7 @@ import { Router } from "./router.js";
 import type { ByteSocket, Dialer } from "./socket-types.js";
 import { StackSocket } from "./stack-socket.js";
 import { Stack, type LogEntry } from "./stack.js";
-import { TlsConfig, type TlsClientOptions } from "./tls-config.js";
+import { TlsConfig, TlsSession, type TlsClientOptions } from "./tls-config.js";
 
 export interface DeviceOptions {
   ip?: string;
@@ -36,6 +36,8 @@ export interface NetworkOptions {
   timeouts?: { connect?: number; handshake?: number };
   /** fetch's options: pool size, idle/headers/body timeouts, user agent, redirects. */
   http?: FetchOptions;
+  /** Resume TLS sessions per server name, port and configuration (default true). */
+  tlsSessionCache?: boolean;
 }
 
 export interface ConnectTcpOptions {
@@ -65,6 +67,7 @@ export class Network implements AsyncDisposable {
   #routerNetif: Netif;
   #options: NetworkOptions;
   #tlsConfigs = new Map<string, TlsConfig>();
+  #sessions = new Map<string, TlsSession>();
   #sockets = new Set<ByteSocket>();
   #closed = false;
   #gateway: string;
@@ -157,7 +160,7 @@ export class Network implements AsyncDisposable {
     });
   }
 
-  #tlsConfig(options: TlsClientOptions): TlsConfig {
+  #tlsConfig(options: TlsClientOptions): { cfg: TlsConfig; key: string } {
     const merged: TlsClientOptions = { ...this.#options.tls, ...options };
     const key = JSON.stringify([merged.ca ?? null, merged.dangerouslySkipVerification ?? false, merged.alpn ?? null,
       merged.minVersion ?? null, merged.maxVersion ?? null, merged.ciphers ?? null, merged.cert ?? null, merged.key ?? null, merged.keylog ?? false]);
@@ -166,17 +169,24 @@ export class Network implements AsyncDisposable {
       cfg = TlsConfig.client(this.device, { ...merged, ca: merged.ca ?? BUNDLED_CA_PEM });
       this.#tlsConfigs.set(key, cfg);
     }
-    return cfg;
+    return { cfg, key };
   }
 
-  async #open(options: ConnectTcpOptions, tls: TlsConfig | undefined, servername: string | undefined, handshakeTimeout: number | undefined): Promise<StackSocket> {
+  async #open(options: ConnectTcpOptions, tls: TlsConfig | undefined, servername: string | undefined, handshakeTimeout: number | undefined, sessionKey?: string): Promise<StackSocket> {
     if (this.#closed) throw new LmwError("ERR_NETWORK_CLOSED", "the network is closed", { layer: "api" });
     const signal = options.signal;
     signal?.throwIfAborted();
     let ip = await this.resolve(options.host, signal);
     // The device cannot route loopback; the router's address stands for the host's.
     if (ip.startsWith("127.")) ip = this.#gateway;
-    const socket = StackSocket.connect(this.device, { ip, port: options.port, tls, servername, signal });
+    const cached = sessionKey ? this.#sessions.get(sessionKey) : undefined;
+    const socket = StackSocket.connect(this.device, { ip, port: options.port, tls, servername, session: cached, signal });
+    if (sessionKey && this.#options.tlsSessionCache !== false) {
+      socket.onSession = (s) => {
+        this.#sessions.get(sessionKey)?.dispose();
+        this.#sessions.set(sessionKey, s);
+      };
+    }
     this.#sockets.add(socket);
     void socket.closed.catch(() => {}).finally(() => this.#sockets.delete(socket));
     const limit = (tls ? handshakeTimeout ?? this.#options.timeouts?.handshake : undefined) ??
@@ -213,9 +223,15 @@ export class Network implements AsyncDisposable {
   /** A TLS connection from the device (lwIP altcp_tls over Mbed TLS), verified by default. */
   connectTls(options: ConnectTlsOptions): Promise<StackSocket> {
     const { host, port, signal, connectTimeout, servername, handshakeTimeout, ...tls } = options;
-    const cfg = this.#tlsConfig(tls);
-    // An IP literal is checked against the certificate's IP subjectAltNames.
-    return this.#open({ host, port, signal, connectTimeout }, cfg, servername ?? host, handshakeTimeout);
+    const { cfg, key } = this.#tlsConfig(tls);
+    const name = servername ?? host; // an IP literal is checked against IP subjectAltNames
+    return this.#open({ host, port, signal, connectTimeout }, cfg, name, handshakeTimeout, `${name}:${port}:${key}`);
+  }
+
+  /** Forgets the saved TLS sessions (the next connections do full handshakes). */
+  clearTlsSessions(): void {
+    for (const s of this.#sessions.values()) s.dispose();
+    this.#sessions.clear();
   }
 
   /** Resource counters, for leak checks and the playground. */
@@ -238,6 +254,7 @@ export class Network implements AsyncDisposable {
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
     this.router.close();
+    this.clearTlsSessions();
     for (const cfg of this.#tlsConfigs.values()) cfg.dispose();
     this.#tlsConfigs.clear();
     this.link.dispose();

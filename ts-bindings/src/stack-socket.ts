@@ -6,7 +6,7 @@ import { LmwEvent } from "./generated/exports.js";
 import { connectionError, lwipErrorName, tlsHandshakeError, mbedtlsErrorName } from "./native-errors.js";
 import type { ByteSocket, PeerCertificate, SocketInfo, TlsInfo } from "./socket-types.js";
 import type { Stack } from "./stack.js";
-import type { TlsConfig } from "./tls-config.js";
+import { TlsSession, type TlsConfig } from "./tls-config.js";
 
 const CHUNK = 64 * 1024;
 
@@ -67,6 +67,8 @@ export interface StackConnectOptions {
   tls?: TlsConfig;
   /** TLS: SNI and the certificate name check. */
   servername?: string;
+  /** TLS: a session to resume (copied at connect). */
+  session?: TlsSession;
   signal?: AbortSignal;
 }
 
@@ -148,6 +150,7 @@ export class StackSocket implements ByteSocket {
         return socket;
       }
     }
+    if (options.tls && options.session) mod._lmw_conn_set_session(socket.#ptr, options.session.ptr);
     {
       using ip = mem.cstring(options.ip);
       const e = mod._lmw_conn_connect(socket.#ptr, ip.ptr, options.port);
@@ -359,7 +362,22 @@ export class StackSocket implements ByteSocket {
     this.stack.unregister(this.#id);
   }
 
+  /** TLS: the session so far, for resumption (TLS 1.3: the last ticket received). */
+  getSession(): TlsSession | undefined {
+    if (!this.#tls || this.#ptr === 0 || !this.#connected) return undefined;
+    using out = this.stack.mem.alloc(4);
+    if (this.stack.mod._lmw_conn_get_session(this.#ptr, out.ptr) !== 0) return undefined;
+    return new TlsSession(this.stack, out.u32());
+  }
+
+  /** Called with the session just before the connection closes (a session cache). */
+  onSession: ((session: TlsSession) => void) | undefined;
+
   async close(): Promise<void> {
+    if (this.onSession && this.#ptr !== 0 && !this.#closing) {
+      const s = this.getSession();
+      if (s) this.onSession(s);
+    }
     if (this.#ptr !== 0 && !this.#closing) {
       this.#closing = true;
       this.stack.mod._lmw_conn_close(this.#ptr);

@@ -174,3 +174,29 @@ export class TlsConfig implements Disposable {
     this.dispose();
   }
 }
+
+/** A saved TLS session (TLS 1.2 session or TLS 1.3 ticket) for resumption. */
+export class TlsSession implements Disposable {
+  readonly stack: Stack;
+  #ptr: number;
+
+  constructor(stack: Stack, ptr: number) {
+    this.stack = stack;
+    this.#ptr = ptr;
+  }
+
+  get ptr(): number {
+    if (this.#ptr === 0) throw new Error("TLS session used after dispose");
+    return this.#ptr;
+  }
+
+  dispose(): void {
+    if (this.#ptr === 0) return;
+    if (!this.stack.disposed) this.stack.mod._lmw_tls_session_free(this.#ptr);
+    this.#ptr = 0;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
