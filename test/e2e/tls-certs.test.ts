@@ -107,6 +107,26 @@ describe("TLS versions", () => {
   });
 });
 
+describe("client certificates", () => {
+  it("presents a client certificate when the server asks for one", async () => {
+    const root = pki.issue({ cn: "Mutual Root", ca: true });
+    const leaf = pki.issue({ cn: "localhost", san: ["localhost"], issuer: root });
+    const client = pki.issue({ cn: "device-42", issuer: root });
+    const server = createHttpsServer({ cert: leaf.chainPem, key: leaf.keyPem, ca: root.certPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      const peer = (req.socket as import("node:tls").TLSSocket).getPeerCertificate();
+      res.end(`hello ${peer.subject?.CN}`);
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    const { text } = await tryGet(port, root.certPem, { cert: client.certPem, key: client.keyPem });
+    expect(text).toMatch(/hello device-42$/);
+    // Without one, the server refuses the handshake.
+    const err = await tryGet(port, root.certPem).then(() => undefined, (e: unknown) => e);
+    expect(isLmwError(err)).toBe(true);
+  });
+});
+
 describe("refused certificates", () => {
   let root: Cert;
   beforeAll(() => {

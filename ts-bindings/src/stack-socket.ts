@@ -72,7 +72,7 @@ export interface StackConnectOptions {
   signal?: AbortSignal;
 }
 
-export class StackSocket implements ByteSocket {
+export class StackSocket implements ByteSocket, AsyncDisposable {
   readonly stack: Stack;
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
@@ -389,6 +389,11 @@ export class StackSocket implements ByteSocket {
     } catch {
       /* close() reports completion, not the failure that ended the socket */
     }
+  }
+
+  /** `await using socket = ...` closes it gracefully. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   destroy(reason?: unknown): void {
