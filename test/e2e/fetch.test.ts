@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { gzipSync, deflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLmwError } from "../../ts-bindings/src/errors.js";
+import { socketInfoOf } from "../../ts-bindings/src/http/index.js";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
 import { Pki, type Cert } from "../helpers/pki.js";
 
@@ -80,10 +81,14 @@ afterAll(async () => {
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 describe("fetch through the stack", () => {
-  it("GET", async () => {
+  it("GET, and which connection answered", async () => {
     const r = await net.fetch(`${base}/hello`);
     expect(r.status).toBe(200);
     expect(await r.text()).toBe("path /hello");
+    const info = socketInfoOf(r);
+    expect(info?.tls?.version).toBe("TLSv1.3");
+    expect(info?.tls?.peerCertificates[0]?.subject).toBe("CN=localhost");
+    expect(info?.localAddress).toMatch(/^10\.0\.2\.15:\d+$/);
   });
 
   it("POST with a string body and with a streamed body", async () => {

@@ -16,7 +16,7 @@ export { WispDialer } from "./wisp/dialer.js";
 export type { WispDialerOptions } from "./wisp/dialer.js";
 export { PcapWriter, KeyLog, summarizeFrame } from "./pcap.js";
 export { runCClient } from "./c-client.js";
-export { createFetch } from "./http/index.js";
+export { createFetch, socketInfoOf } from "./http/index.js";
 export type { FetchClient, FetchOptions, FetchTiming, LmwFetch } from "./http/index.js";
 export { BUNDLED_CA_COUNT } from "./generated/ca-bundle.js";
 export { VERSION } from "./generated/version.js";

@@ -8,6 +8,7 @@
 // as the fetch standard says (an AbortError DOMException unless the caller chose one).
 
 import { LmwError } from "../errors.js";
+import type { SocketInfo } from "../socket-types.js";
 import { decodeBody, parseContentEncoding } from "./decode.js";
 import type { HeaderList, ParseEvent, ParserLimits, ResponseHead } from "./parser.js";
 import { ConnectionPool, type Connection, type Connector, type Origin } from "./pool.js";
@@ -411,6 +412,8 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
     for (const [n, v] of h.headers) headers.append(n, v);
     const response = new Response(body, { status: h.status, statusText: h.reason, headers });
     Object.defineProperty(response, "trailers", { value: trailers, enumerable: false });
+    // Which connection answered: addresses, TLS version, suite, ALPN, peer chain.
+    Object.defineProperty(response, "socketInfo", { value: conn.info, enumerable: false });
     return response;
   }
 
@@ -503,4 +506,10 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
     close: () => pool.close(),
     openConnections: (origin: string) => pool.openCount(originOf(new URL(origin)).key),
   };
+}
+
+/** The connection a response came over (addresses; for HTTPS the TLS version, suite,
+ *  ALPN and peer chain), or undefined for a Response this fetch did not make. */
+export function socketInfoOf(response: Response): SocketInfo | undefined {
+  return (response as Response & { socketInfo?: SocketInfo }).socketInfo;
 }

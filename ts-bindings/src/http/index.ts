@@ -1,5 +1,5 @@
 // HTTP over any byte-socket connector: WHATWG fetch, and the response parser under it.
-export { createFetch } from "./fetch.js";
+export { createFetch, socketInfoOf } from "./fetch.js";
 export type { ExtraInit, FetchClient, FetchOptions, FetchTiming, LmwFetch } from "./fetch.js";
 export type { Connector, ConnectOptions } from "./pool.js";
 export { ResponseParser } from "./parser.js";
