@@ -40,6 +40,7 @@ typedef struct lmw_conn lmw_conn;
 typedef struct lmw_tls_config lmw_tls_config;
 typedef struct lmw_netif lmw_netif;
 typedef struct lmw_tls_session lmw_tls_session;
+typedef struct lmw_udp lmw_udp;
 
 /* Events passed to lmw_host_event(user_id, kind, arg). */
 #define LMW_EV_CONNECTED   1 /* TCP connected, or TLS handshake done (arg 0) */
@@ -178,6 +179,18 @@ LMW_API uint32_t lmw_conn_verify_flags(lmw_conn *c);
 /** Connection details as "key=value\n" text into buf (NUL-terminated); *len = full length.
  *  Keys: local, remote, tls_version, tls_suite, alpn, resumed, peer_cert (PEM, repeated). */
 LMW_API int lmw_conn_info(lmw_conn *c, char *buf, size_t cap, size_t *len);
+
+/* ---- UDP ------------------------------------------------------------------------------ */
+
+/** A UDP socket on an ephemeral port; LMW_EV_READABLE(user_id, datagrams queued) as
+ *  datagrams arrive (at most 64 are kept; more are dropped, as UDP may). */
+LMW_API int lmw_udp_new(uint32_t user_id, lmw_udp **out);
+/** Sends one datagram to an IPv4 address. */
+LMW_API int lmw_udp_send(lmw_udp *u, const char *ip, uint16_t port, const uint8_t *data, size_t len);
+/** Takes the next datagram: up to `cap` bytes (the rest is dropped), *n its full length,
+ *  the sender as "a.b.c.d:port" in `from`. ERR_WOULDBLOCK when none is queued. */
+LMW_API int lmw_udp_recv(lmw_udp *u, uint8_t *buf, size_t cap, size_t *n, char *from, size_t from_cap);
+LMW_API void lmw_udp_free(lmw_udp *u);
 
 /* ---- router (native/netif/router.c) ------------------------------------------------------
  * One netif of a stack can act as the router of the device on the other end of its

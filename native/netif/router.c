@@ -11,7 +11,7 @@
  *     refused" reaches the device as a refusal, as it would on a real network.
  *   - UDP datagrams to other addresses go to the host as raw IPv4 packets
  *     (lmw_host_router_udp); replies are built here (lmw_router_udp_send).
- *   - TCP to the router's own address is a flow to the host's loopback (QEMU's convention
+ *   - TCP and UDP to the router's own address are flows to the host's loopback (QEMU's convention
  *     for 10.0.2.2); the device cannot reach 127.0.0.1 itself (lwIP does not route it).
  *   - ARP requests for any address of the subnet other than the device's own are answered
  *     with the router's MAC (proxy ARP), so the DNS address 10.0.2.3 answers too.
@@ -222,10 +222,11 @@ int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
   if ((ip[0] >> 4) != 4 || ihl < 20 || total > len - ETH_HDR || total < ihl + 8) return 1; /* malformed: drop */
   uint32_t dst = rd32(ip + 16);
   uint8_t *l4 = ip + ihl;
-  /* TCP to the router's own address (but not its listener port) is a flow to the host's
-     loopback, as in QEMU's user networking; anything else for the router is lwIP's. */
-  int tcp_to_host = dst == router_ip() && ip[9] == IP_PROTO_TCP && rd16(l4 + 2) != LMW_ROUTER_TCP_PORT;
-  if ((dst == router_ip() && !tcp_to_host) || dst == 0xffffffffu) return 0;
+  /* TCP (but not to its listener port) and UDP to the router's own address are flows to
+     the host's loopback, as in QEMU's user networking; anything else for it is lwIP's. */
+  int to_host = dst == router_ip() &&
+                ((ip[9] == IP_PROTO_TCP && rd16(l4 + 2) != LMW_ROUTER_TCP_PORT) || ip[9] == IP_PROTO_UDP);
+  if ((dst == router_ip() && !to_host) || dst == 0xffffffffu) return 0;
   if ((rd16(ip + 6) & 0x3fff) != 0) return 1; /* fragments: not handled, dropped */
 
   if (ip[9] == IP_PROTO_UDP) {

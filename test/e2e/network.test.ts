@@ -98,3 +98,29 @@ describe("device -> router -> Node dialer", () => {
     expect(isLmwError(err, "ERR_DNS_NOT_FOUND")).toBe(true);
   });
 });
+
+describe("UDP through the router", () => {
+  it("relays datagrams to a real UDP server and back (by IP and by name)", async () => {
+    const { createSocket } = await import("node:dgram");
+    const echo = createSocket("udp4");
+    echo.on("message", (msg, rinfo) => echo.send(Buffer.concat([Buffer.from("echo:"), msg]), rinfo.port, rinfo.address));
+    await new Promise<void>((r) => echo.bind(0, "127.0.0.1", r));
+    const port = echo.address().port;
+    const udp = await net.openUdp();
+    try {
+      const reader = udp.readable.getReader();
+      await udp.send(new TextEncoder().encode("one"), "127.0.0.1", port);
+      const a = await reader.read();
+      expect(new TextDecoder().decode(a.value!.data)).toBe("echo:one");
+      expect(a.value!.from).toBe(`10.0.2.2:${port}`);
+      await udp.send(new TextEncoder().encode("two"), "localhost", port);
+      const b = await reader.read();
+      expect(new TextDecoder().decode(b.value!.data)).toBe("echo:two");
+      expect(b.value!.from).toMatch(new RegExp(`^198\\.1[89]\\.\\d+\\.\\d+:${port}$`));
+      reader.releaseLock();
+    } finally {
+      udp.close();
+      echo.close();
+    }
+  });
+});

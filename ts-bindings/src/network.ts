@@ -9,6 +9,7 @@ import { Netif, VirtualLink, type FrameTap } from "./netif.js";
 import { Router } from "./router.js";
 import type { ByteSocket, Dialer } from "./socket-types.js";
 import { StackSocket } from "./stack-socket.js";
+import { StackUdpSocket, type Datagram } from "./udp.js";
 import { Stack, type LogEntry } from "./stack.js";
 import { TlsConfig, TlsSession, type TlsClientOptions } from "./tls-config.js";
 
@@ -68,6 +69,7 @@ export class Network implements AsyncDisposable {
   #options: NetworkOptions;
   #tlsConfigs = new Map<string, TlsConfig>();
   #sessions = new Map<string, TlsSession>();
+  #udpSockets = new Set<StackUdpSocket>();
   #sockets = new Set<ByteSocket>();
   #closed = false;
   #gateway: string;
@@ -234,6 +236,26 @@ export class Network implements AsyncDisposable {
     this.#sessions.clear();
   }
 
+  /** A UDP socket on the device. `send(data, host, port)` resolves names through the
+   *  router's DNS; datagrams arrive on `readable`. */
+  async openUdp(): Promise<{ readable: ReadableStream<Datagram>; send(data: Uint8Array, host: string, port: number): Promise<void>; close(): void }> {
+    if (this.#closed) throw new LmwError("ERR_NETWORK_CLOSED", "the network is closed", { layer: "api" });
+    const socket = new StackUdpSocket(this.device);
+    this.#udpSockets.add(socket);
+    return {
+      readable: socket.readable,
+      send: async (data, host, port) => {
+        let ip = await this.resolve(host);
+        if (ip.startsWith("127.")) ip = this.#gateway; // the host's loopback, as for TCP
+        socket.send(data, ip, port);
+      },
+      close: () => {
+        socket.close();
+        this.#udpSockets.delete(socket);
+      },
+    };
+  }
+
   /** Resource counters, for leak checks and the playground. */
   stats(): { deviceHeap: number; routerHeap: number; devicePcbs: number; routerPcbs: number; flows: number; asserts: number } {
     const pcbs = (s: Stack) => s.stat("tcp_active") + s.stat("tcp_time_wait") + s.stat("tcp_listen");
@@ -253,6 +275,8 @@ export class Network implements AsyncDisposable {
     await this.#http.close();
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
+    for (const u of this.#udpSockets) u.close();
+    this.#udpSockets.clear();
     this.router.close();
     this.clearTlsSessions();
     for (const cfg of this.#tlsConfigs.values()) cfg.dispose();

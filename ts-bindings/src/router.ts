@@ -138,7 +138,7 @@ export class Router {
     const key = `${src}:${sport}>${dst}:${dport}`;
     let flow = this.#udp.get(key);
     if (!flow) {
-      const host = isFakeAddress(dst) ? this.fakeDns.nameFor(dst) : dst;
+      const host = isFakeAddress(dst) ? this.fakeDns.nameFor(dst) : dst === this.#ownIp ? "127.0.0.1" : dst;
       const dial = this.#options.dialer.dialUdp;
       flow = host && dial
         ? dial.call(this.#options.dialer, { host, port: dport }).then((d) => {
