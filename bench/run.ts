@@ -110,7 +110,7 @@ async function download(honorClientOrder: boolean): Promise<void> {
   const report = (name: string, xs: typeof ours) => {
     const ms = median(xs.map((x) => x.ms));
     console.log(`${name}: ${mb(SIZE, ms).toFixed(1)} MB/s (median of ${xs.length}: ${ms.toFixed(0)} ms for 20 MB); ` +
-      `connect+handshake median ${median(xs.map((x) => x.hs)).toFixed(1)} ms; ${xs[0]!.suite}`);
+      `DNS+connect+handshake median ${median(xs.map((x) => x.hs)).toFixed(1)} ms; ${xs[0]!.suite}`);
   };
   report("Through the stack (lwIP + Mbed TLS in WASM, router, Node dialer)", ours);
   report("Node's own https client                                        ", node);
