@@ -1,4 +1,5 @@
 // Two stacks (two instances of the WASM module) on one virtual Ethernet link.
+import { concatBytes } from "../../ts-bindings/src/bytes.js";
 import { Netif, VirtualLink } from "../../ts-bindings/src/netif.js";
 import { Stack, type StackOptions } from "../../ts-bindings/src/stack.js";
 
@@ -35,19 +36,11 @@ export async function stackPair(options: { client?: StackOptions; server?: Stack
 
 export async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let n = 0;
   const reader = readable.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
-    n += value.length;
   }
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }

@@ -6,6 +6,7 @@
 // it (lmw_app_https_get), collects the raw bytes it hands to the host, waits for
 // LMW_EV_APP_DONE, and parses the HTTP/1.1 response with the library's strict parser.
 import { BUNDLED_CA_PEM } from "./generated/ca-bundle.js";
+import { concatBytes } from "./bytes.js";
 import { LmwEvent } from "./generated/exports.js";
 import { LmwError } from "./errors.js";
 import { ResponseParser, type HeaderList } from "./http/parser.js";
@@ -63,16 +64,6 @@ function sinks(stack: Stack): Map<number, Sink> {
   return map;
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
-
 /** Parses a complete HTTP/1.1 response (the connection has ended). */
 function parseResponse(raw: Uint8Array, where: string): Omit<CClientResponse, "raw" | "ms"> {
   const parser = new ResponseParser();
@@ -103,7 +94,7 @@ function parseResponse(raw: Uint8Array, where: string): Omit<CClientResponse, "r
     if (ended) break;
   }
   if (!ended) throw new LmwError("ERR_HTTP_PREMATURE_CLOSE", `the response ended early (${where})`, { layer: "http" });
-  return { status, headers, body: concat(body, size) };
+  return { status, headers, body: concatBytes(body) };
 }
 
 /**
@@ -184,7 +175,7 @@ export async function runCClient(network: Network, url: string | URL, options: C
       }
       cleanup();
       if (settled) return;
-      const raw = concat(chunks, total);
+      const raw = concatBytes(chunks);
       const ms = performance.now() - started;
       if (status === 0) {
         try {

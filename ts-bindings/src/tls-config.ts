@@ -1,4 +1,5 @@
 // TLS configurations: trust, verification, versions, ALPN, suites, client certificates.
+import { concatBytes } from "./bytes.js";
 import { LmwError } from "./errors.js";
 import { mbedtlsErrorName } from "./native-errors.js";
 import type { Stack } from "./stack.js";
@@ -48,6 +49,7 @@ export const DEFAULT_CLIENT_CIPHERS = [
 
 const VERSIONS: Record<TlsVersion, number> = { "1.2": 0x0303, "1.3": 0x0304 };
 const encoder = new TextEncoder();
+const NEWLINE = Uint8Array.of(10);
 
 function toBytes(v: string | Uint8Array): Uint8Array {
   return typeof v === "string" ? encoder.encode(v) : v;
@@ -55,16 +57,7 @@ function toBytes(v: string | Uint8Array): Uint8Array {
 
 function joinPem(v: string | Uint8Array | (string | Uint8Array)[]): Uint8Array {
   const parts = (Array.isArray(v) ? v : [v]).map(toBytes);
-  if (parts.length === 1) return parts[0]!;
-  const total = parts.reduce((n, p) => n + p.length + 1, 0);
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    out[off + p.length] = 10;
-    off += p.length + 1;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concatBytes(parts.flatMap((p) => [p, NEWLINE]));
 }
 
 let warnedInsecure = false;

@@ -2,6 +2,7 @@
 // gzip / x-gzip, and deflate both as RFC 9110 says (zlib-wrapped) and as some servers
 // send it (raw DEFLATE): the first two bytes tell which.
 
+import { concatBytes } from "../bytes.js";
 import { LmwError } from "../errors.js";
 
 const NO_ERROR = Symbol("no error");
@@ -22,13 +23,6 @@ function decompressor(format: "gzip" | "deflate" | "deflate-raw"): ReadableWrita
   return new DecompressionStream(format as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
 function isZlibHeader(b: Uint8Array): boolean {
   // CMF: method 8 (deflate) in the low nibble; (CMF*256 + FLG) divisible by 31 (RFC 1950).
   return b.length >= 2 && (b[0]! & 0x0f) === 8 && (b[0]! >> 4) <= 7 && ((b[0]! << 8) | b[1]!) % 31 === 0;
@@ -45,7 +39,7 @@ function deflateAuto(src: ReadableStream<Uint8Array>): ReadableStream<Uint8Array
           while (first.length < 2) {
             const r = await reader.read();
             if (r.done) break;
-            first = concat(first, r.value);
+            first = concatBytes([first, r.value]);
           }
           const format = isZlibHeader(first) ? "deflate" : "deflate-raw";
           let sentFirst = false;

@@ -7,6 +7,7 @@
 // ERR_CONNECTION_RESET...) pass through unchanged. An abort rejects with signal.reason,
 // as the fetch standard says (an AbortError DOMException unless the caller chose one).
 
+import { concatBytes } from "../bytes.js";
 import { LmwError } from "../errors.js";
 import type { SocketInfo } from "../socket-types.js";
 import { decodeBody, parseContentEncoding } from "./decode.js";
@@ -100,18 +101,6 @@ function latin1Bytes(s: string): Uint8Array {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 function originOf(url: URL): Origin {
   const tls = url.protocol === "https:";
   const port = url.port !== "" ? Number(url.port) : tls ? 443 : 80;
@@ -185,7 +174,7 @@ async function writeChunked(writer: WritableStreamDefaultWriter<Uint8Array>, bod
       if (done) break;
       if (!(value instanceof Uint8Array)) throw new TypeError("request body stream chunks must be Uint8Array");
       if (value.length === 0) continue;
-      await writer.write(concat([encoder.encode(value.length.toString(16) + "\r\n"), value, encoder.encode("\r\n")]));
+      await writer.write(concatBytes([encoder.encode(value.length.toString(16) + "\r\n"), value, encoder.encode("\r\n")]));
     }
     await writer.write(encoder.encode("0\r\n\r\n"));
   } catch (e) {
@@ -264,7 +253,7 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
     try {
       hop.signal.throwIfAborted();
       if (hop.body instanceof Uint8Array && hop.body.length <= 65536) {
-        await conn.writer.write(concat([head, hop.body]));
+        await conn.writer.write(concatBytes([head, hop.body]));
         bodyWritten = true;
       } else {
         await conn.writer.write(head);

@@ -16,6 +16,7 @@
 // - chunk sizes: hex digits only, extensions only after ";" and well-formed;
 // - HTTP/1.x only; line, head and field-count limits.
 
+import { concatBytes } from "../bytes.js";
 import { LmwError } from "../errors.js";
 
 export type HeaderList = Array<[name: string, value: string]>;
@@ -105,15 +106,6 @@ function latin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
 
 function describeByte(c: number): string {
   return c >= 0x21 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `0x${c.toString(16).padStart(2, "0")}`;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  if (b.length === 0) return a;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 class ParseFailure extends Error {}
@@ -208,7 +200,7 @@ export class ResponseParser {
       return out;
     }
     if (this.state === State.Done) {
-      this.leftoverBytes = concat(this.leftoverBytes, chunk);
+      this.leftoverBytes = concatBytes([this.leftoverBytes, chunk]);
       this.offset += chunk.length;
       return out;
     }
