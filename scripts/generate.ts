@@ -104,6 +104,9 @@ function genErrors(lwip: string, mbedtls: string): void {
   const text =
     HEADER +
     `// Source: lwip/err.h (err_t) and the MBEDTLS_ERR_* / MBEDTLS_X509_BADCERT_* defines of Mbed TLS's headers.\n\n` +
+    `/** lwIP err_t names -> values. */\nexport const LwipErr = {\n` +
+    lwipErrors.map(([n, v]) => `  ${n}: ${v},`).join("\n") +
+    `\n} as const;\n\n` +
     `/** lwIP err_t value -> name. */\nexport const LWIP_ERRORS: Readonly<Record<number, string>> = {\n` +
     lwipErrors.map(([n, v]) => `  [${v}]: "${n}",`).join("\n") +
     `\n};\n\n/** Mbed TLS error code (negative) -> name. */\nexport const MBEDTLS_ERRORS: Readonly<Record<number, string>> = {\n` +

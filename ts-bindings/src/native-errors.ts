@@ -1,7 +1,7 @@
 // Turns the C side's codes (lwIP err_t, Mbed TLS errors, X.509 verification flags) into
 // LmwError with stable codes. The name tables are generated from the C headers.
 import { LmwError } from "./errors.js";
-import { LWIP_ERRORS, MBEDTLS_ERRORS, X509_BADCERT } from "./generated/errors.js";
+import { LWIP_ERRORS, LwipErr, MBEDTLS_ERRORS, X509_BADCERT } from "./generated/errors.js";
 
 export function lwipErrorName(err: number): string {
   return LWIP_ERRORS[err] ?? `ERR_${err}`;
@@ -63,16 +63,16 @@ export function tlsHandshakeError(tlsErr: number, verifyFlags: number, host?: st
 /** The error for a connection that ended with lwIP err_t `err`. */
 export function connectionError(err: number, phase: "connect" | "open"): LmwError {
   const name = lwipErrorName(err);
-  if (err === -14 /* ERR_RST */) {
+  if (err === LwipErr.ERR_RST) {
     return phase === "connect"
       ? new LmwError("ERR_CONNECTION_REFUSED", "connection refused", { layer: "lwip", nativeCode: err })
       : new LmwError("ERR_CONNECTION_RESET", "connection reset by peer", { layer: "lwip", nativeCode: err });
   }
-  if (err === -13 /* ERR_ABRT */) {
+  if (err === LwipErr.ERR_ABRT) {
     return new LmwError(phase === "connect" ? "ERR_TIMEOUT_CONNECT" : "ERR_CONNECTION_ABORTED",
       phase === "connect" ? "connection attempt gave up (no answer)" : "connection aborted", { layer: "lwip", nativeCode: err });
   }
-  if (err === -15 /* ERR_CLSD */) {
+  if (err === LwipErr.ERR_CLSD) {
     return new LmwError("ERR_CONNECTION_CLOSED", "connection closed", { layer: "lwip", nativeCode: err });
   }
   return new LmwError(`ERR_LWIP_${name.replace(/^ERR_/, "")}`, `lwIP error ${name} (${err})`, { layer: "lwip", nativeCode: err });

@@ -1,6 +1,7 @@
 // createNetwork(): the device stack (lwIP + altcp_tls + Mbed TLS) on a virtual Ethernet
 // link to the router stack, whose flows go to a Dialer. The user-facing API.
 import { BUNDLED_CA_PEM } from "./generated/ca-bundle.js";
+import { LwipErr } from "./generated/errors.js";
 import { LmwEvent } from "./generated/exports.js";
 import { VERSION } from "./generated/version.js";
 import { LmwError } from "./errors.js";
@@ -149,7 +150,7 @@ export class Network implements AsyncDisposable {
       const err = mod._lmw_dns_lookup(id, n.ptr);
       this.device.kick();
       if (err === 0) finish();
-      else if (err !== -5 /* ERR_INPROGRESS */) {
+      else if (err !== LwipErr.ERR_INPROGRESS) {
         settle();
         reject(notFound(err));
       } else if (signal) {

@@ -9,8 +9,6 @@ import type { DialedDatagrams, DialedStream, Dialer } from "./socket-types.js";
 import { StackListener, type StackSocket } from "./stack-socket.js";
 import type { Stack } from "./stack.js";
 
-const ROUTER_TCP_PORT = 1; // native/netif/router.h LMW_ROUTER_TCP_PORT
-
 export interface RouterOptions {
   dialer: Dialer & { resolve?(name: string): Promise<boolean> };
   /** The DNS server address the device uses (answered here). */
@@ -45,7 +43,9 @@ export class Router {
     });
     const err = stack.mod._lmw_router_enable(netif.ptr, this.#flowId);
     if (err !== 0) throw new LmwError("ERR_ROUTER", `cannot enable the router (${err})`, { layer: "lwip", nativeCode: err });
-    this.#listener = new StackListener(stack, { ip: netif.ip, port: ROUTER_TCP_PORT, backlog: 250 }, (s) => this.#onAccepted(s));
+    // The port the C NAT sends every flow to (native/netif/router.h), read from the module.
+    const port = stack.constant("ROUTER_TCP_PORT");
+    this.#listener = new StackListener(stack, { ip: netif.ip, port, backlog: 250 }, (s) => this.#onAccepted(s));
     stack.onRouterUdp = (packet) => this.#onUdp(packet);
   }
 

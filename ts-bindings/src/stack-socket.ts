@@ -2,6 +2,7 @@
 // Backpressure is real: received bytes are acknowledged to lwIP (opening the TCP window)
 // only when the readable's consumer pulls them; writes wait for lwIP's send buffer.
 import { LmwError } from "./errors.js";
+import { LwipErr } from "./generated/errors.js";
 import { LmwEvent } from "./generated/exports.js";
 import { connectionError, lwipErrorName, tlsHandshakeError, mbedtlsErrorName } from "./native-errors.js";
 import type { ByteSocket, PeerCertificate, SocketInfo, TlsInfo } from "./socket-types.js";
@@ -257,7 +258,7 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
     if (this.#tls && tlsErr !== 0) {
       return new LmwError("ERR_TLS_RECORD", `TLS failed on an open connection: ${mbedtlsErrorName(tlsErr)}`, { layer: "mbedtls", nativeCode: tlsErr });
     }
-    if (this.#tls && !this.#connected && lwipErr === -15 /* ERR_CLSD during handshake */) {
+    if (this.#tls && !this.#connected && lwipErr === LwipErr.ERR_CLSD) {
       return new LmwError("ERR_TLS_HANDSHAKE_FAILED", "the connection closed during the TLS handshake", { layer: "mbedtls", nativeCode: lwipErr });
     }
     return connectionError(lwipErr, this.#connected ? "open" : "connect");
