@@ -124,3 +124,14 @@ describe("UDP through the router", () => {
     }
   });
 });
+
+describe("bad input", () => {
+  it("refuses bad ports and hosts with ERR_INVALID_ARG", async () => {
+    for (const [host, port] of [["localhost", 0], ["localhost", 70000], ["localhost", 1.5], ["", 443], ["a b", 443]] as const) {
+      const err = await net.connectTcp({ host, port }).catch((e: unknown) => e);
+      expect(isLmwError(err, "ERR_INVALID_ARG")).toBe(true);
+    }
+    const err = await net.fetch("https://localhost:0/").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+  });
+});

@@ -57,6 +57,15 @@ export interface ConnectTlsOptions extends ConnectTcpOptions, TlsClientOptions {
   handshakeTimeout?: number;
 }
 
+function checkTarget(host: unknown, port: unknown): void {
+  if (typeof host !== "string" || host.length === 0 || host.length > 253 || /[\s\0]/.test(host)) {
+    throw new LmwError("ERR_INVALID_ARG", `bad host ${JSON.stringify(host)}`, { layer: "api" });
+  }
+  if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) {
+    throw new LmwError("ERR_INVALID_ARG", `bad port ${String(port)} (1-65535)`, { layer: "api" });
+  }
+}
+
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 export class Network implements AsyncDisposable {
@@ -177,6 +186,7 @@ export class Network implements AsyncDisposable {
 
   async #open(options: ConnectTcpOptions, tls: TlsConfig | undefined, servername: string | undefined, handshakeTimeout: number | undefined, sessionKey?: string): Promise<StackSocket> {
     if (this.#closed) throw new LmwError("ERR_NETWORK_CLOSED", "the network is closed", { layer: "api" });
+    checkTarget(options.host, options.port);
     const signal = options.signal;
     signal?.throwIfAborted();
     let ip = await this.resolve(options.host, signal);
@@ -246,6 +256,7 @@ export class Network implements AsyncDisposable {
     return {
       readable: socket.readable,
       send: async (data, host, port) => {
+        checkTarget(host, port);
         let ip = await this.resolve(host);
         if (ip.startsWith("127.")) ip = this.#gateway; // the host's loopback, as for TCP
         socket.send(data, ip, port);
