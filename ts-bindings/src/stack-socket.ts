@@ -277,13 +277,12 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
         const avail = mod._lmw_conn_readable(this.#ptr) >>> 0;
         if (avail > 0) {
           const n = Math.min(avail, CHUNK);
-          using buf = mem.alloc(n);
-          using got = mem.alloc(4);
-          mod._lmw_conn_read(this.#ptr, buf.ptr, n, got.ptr);
+          const { data, out } = mem.scratch(n);
+          mod._lmw_conn_read(this.#ptr, data, n, out);
           this.stack.kick(); // the window update goes out
-          const len = got.u32();
+          const len = mem.u32(out);
           if (len > 0) {
-            controller.enqueue(mem.copyOut(buf.ptr, len));
+            controller.enqueue(mem.copyOut(data, len));
             return;
           }
         }
@@ -314,15 +313,12 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
       if (this.#ptr === 0 || this.#closing) throw new LmwError("ERR_SOCKET_CLOSED", "write after close", { layer: "api" });
       const { mem, mod } = this.stack;
       const n = Math.min(chunk.length - off, CHUNK);
-      let written: number;
-      {
-        using buf = mem.bytes(chunk.subarray(off, off + n));
-        using out = mem.alloc(4);
-        const err = mod._lmw_conn_write(this.#ptr, buf.ptr, n, out.ptr);
-        this.stack.kick();
-        if (err !== 0) throw this.#errorFor(err);
-        written = out.u32();
-      }
+      const { data, out } = mem.scratch(n);
+      mod.HEAPU8.set(chunk.subarray(off, off + n), data);
+      const err = mod._lmw_conn_write(this.#ptr, data, n, out);
+      this.stack.kick();
+      if (err !== 0) throw this.#errorFor(err);
+      const written = mem.u32(out);
       off += written;
       if (written === 0) {
         await new Promise<void>((resolve) => (this.#wakeWriter = resolve));
