@@ -2,7 +2,7 @@
 // builds. Run by scripts/bootstrap.mjs (after the npm packages); a no-op when all is in
 // place. Every failure names what is missing and how to fix it.
 //
-//   tsx scripts/setup.ts [--force-build] [--only-sources] [--with-browser]
+//   tsx scripts/setup.ts [--force-build] [--only-sources] [--for-tests]
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -230,13 +230,18 @@ function ensureChromium(): void {
 // ---------------------------------------------------------------------------------
 // Build
 
+/** Ninja when installed, else CMake's default (Unix Makefiles). */
+export function cmakeGenerator(): string[] {
+  return which("ninja") ? ["-G", "Ninja"] : [];
+}
+
 function cmakeBuild(kind: "wasm" | "native", lwip: string, mbedtls: string, toolchainId: string, force: boolean): void {
   const dir = join(BUILD, kind);
   const stamp = join(dir, ".lmw-toolchain");
   // A change of toolchain (or source tree) rebuilds from clean.
   const id = `${toolchainId}\n${lwip}\n${mbedtls}\n`;
   if (force || (existsSync(stamp) && readFileSync(stamp, "utf8") !== id)) rmSync(dir, { recursive: true, force: true });
-  const generator = which("ninja") ? ["-G", "Ninja"] : [];
+  const generator = cmakeGenerator();
   const defs = [`-DLWIP_SRC=${lwip}`, `-DMBEDTLS_SRC=${mbedtls}`, `-DCMAKE_BUILD_TYPE=LmwRelease`];
   if (!existsSync(join(dir, "CMakeCache.txt"))) {
     mkdirSync(dir, { recursive: true });
@@ -281,7 +286,14 @@ export async function setup(argv: string[] = []): Promise<void> {
   cmakeBuild("native", lwip, mbedtls, cc, force);
   cmakeBuild("wasm", lwip, mbedtls, emcc, force);
   buildDist();
-  if (argv.includes("--with-browser")) ensureChromium();
+  if (argv.includes("--for-tests")) {
+    ensureChromium();
+    // A representative part of Mbed TLS's own suites, natively and in WASM.
+    const { buildSuites, REPRESENTATIVE_SUITES } = await import("./mbedtls-tests.js");
+    log("building a part of Mbed TLS's test suites (native, wasm)");
+    await buildSuites("native", REPRESENTATIVE_SUITES);
+    await buildSuites("wasm", REPRESENTATIVE_SUITES);
+  }
   log(`ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
