@@ -93,8 +93,9 @@
 /* IPv6 is off: the virtual link and the router's NAT are IPv4. */
 #define LWIP_IPV6                   0
 
-/* Debug output goes to the host log; off by default, switched on per module at run time
- * through lwip_debug_flags (LWIP_DBG_TYPES_ON) from the TypeScript debug option. */
+/* Debug output of the modules below goes to the host log. It is compiled in, and off until
+ * lmw_set_debug() (the TypeScript `debug` option) sets lmw_lwip_debug_types, which lwIP
+ * reads as LWIP_DBG_TYPES_ON at every LWIP_DEBUGF. */
 #define LWIP_DEBUG                  1
 extern unsigned char lmw_lwip_debug_types;
 #define LWIP_DBG_TYPES_ON           (lmw_lwip_debug_types)
