@@ -647,6 +647,9 @@ void lmw_tls_on_status(mbedtls_ssl_context *ssl, int status, int ret) {
           lmw_host_event(c->user_id, LMW_EV_ERROR, ERR_CONN);
         }
         break;
+      case LMW_TLS_STATUS_TCP_CONNECTED:
+        lmw_host_event(c->user_id, LMW_EV_TCP_UP, 0);
+        break;
       case LMW_TLS_STATUS_CLOSE_NOTIFY:
         if (!c->eof) {
           c->eof = 1;

@@ -52,6 +52,7 @@ typedef struct lmw_udp lmw_udp;
 #define LMW_EV_DNS         7 /* lmw_dns_lookup finished (arg: 0 or err_t); read lmw_dns_result() */
 #define LMW_EV_CLOSED      8 /* a graceful close completed; the handle may be freed */
 #define LMW_EV_FLOW        9 /* router: a new flow is pending (arg: pending count) */
+#define LMW_EV_TCP_UP     11 /* TLS: the TCP connection is up, the handshake begins (arg 0) */
 #define LMW_EV_APP_DONE   10 /* a C app finished (arg: 0 or lwIP err_t); read lmw_app_result() */
 
 /* TLS verification modes (lmw_tls_config_set_verify). */

@@ -7,6 +7,7 @@
  *  - MBEDTLS_ALLOW_PRIVATE_ACCESS lets it read two fields that became private
  *    (ssl_context.out_left, session.start);
  *  - mbedtls_pk_parse_key gained an RNG in 3.x: a macro supplies lwIP's shared DRBG;
+ *  - the inner TCP connect reports when TCP is up (lwIP only reports the handshake);
  *  - mbedtls_ssl_handshake / mbedtls_ssl_read are wrapped so the exported API learns the
  *    Mbed TLS code behind a failure (lwIP reports only ERR_CLSD, or nothing at all for
  *    a failed read);
@@ -28,6 +29,7 @@
 #include "mbedtls/ssl.h"
 
 #include "lmw_tls_hooks.h"
+#include "altcp_tls_mbedtls_structs.h"
 
 /* Wrapped calls: see lmw_tls_hooks.h. The real prototypes were declared above. */
 static int lmw_ssl_handshake(mbedtls_ssl_context *ssl) {
@@ -66,6 +68,22 @@ static int lmw_ssl_read(mbedtls_ssl_context *ssl, unsigned char *buf, size_t len
    would need lwIP's debug switched on too); ours goes straight to the host log. */
 void lmw_mbedtls_debug(void *ctx, int level, const char *file, int line, const char *str);
 #define mbedtls_ssl_conf_dbg(conf, f, p) mbedtls_ssl_conf_dbg((conf), lmw_mbedtls_debug, NULL)
+/* The TCP connection under a TLS one is up (before the handshake): lwIP tells no one, so
+   its inner connect is given a callback that reports it and then calls lwIP's. */
+static err_t altcp_mbedtls_lower_connected(void *arg, struct altcp_pcb *inner_conn, err_t err);
+static err_t lmw_lower_connected(void *arg, struct altcp_pcb *inner_conn, err_t err) {
+  struct altcp_pcb *conn = (struct altcp_pcb *)arg;
+  if (err == ERR_OK && conn != NULL && conn->state != NULL) {
+    lmw_tls_on_status(&((altcp_mbedtls_state_t *)conn->state)->ssl_context, LMW_TLS_STATUS_TCP_CONNECTED, 0);
+  }
+  return altcp_mbedtls_lower_connected(arg, inner_conn, err);
+}
+static err_t lmw_inner_connect(struct altcp_pcb *inner, const ip_addr_t *ip, u16_t port, altcp_connected_fn connected) {
+  (void)connected; /* always altcp_mbedtls_lower_connected */
+  return altcp_connect(inner, ip, port, lmw_lower_connected);
+}
+
+#define altcp_connect lmw_inner_connect
 #define mbedtls_ssl_handshake lmw_ssl_handshake
 #define mbedtls_ssl_read lmw_ssl_read
 #define mbedtls_pk_parse_key(ctx, key, keylen, pwd, pwdlen) \
@@ -79,6 +97,7 @@ void lmw_lwip_altcp_tls_free_config(struct altcp_tls_config *conf);
 
 #undef altcp_tls_wrap
 #undef altcp_tls_free_config
+#undef altcp_connect
 #undef mbedtls_ssl_handshake
 #undef mbedtls_ssl_read
 #undef mbedtls_pk_parse_key

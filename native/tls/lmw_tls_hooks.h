@@ -11,6 +11,7 @@ enum {
   LMW_TLS_STATUS_HANDSHAKE_FAILED = 1, /* ret: the Mbed TLS error */
   LMW_TLS_STATUS_READ_FAILED = 2,      /* ret: the Mbed TLS error (lwIP ignores it) */
   LMW_TLS_STATUS_CLOSE_NOTIFY = 3,     /* the peer sent close_notify */
+  LMW_TLS_STATUS_TCP_CONNECTED = 4,    /* the TCP connection under it is up */
 };
 
 /** Called from inside lwIP's TLS layer; defined by the exported API (native/api). */

@@ -193,3 +193,20 @@ describe("fetch through the stack", () => {
     tls.close();
   });
 });
+
+describe("connect timeout", () => {
+  it("is ERR_TIMEOUT_CONNECT while the real connection is still being dialed", async () => {
+    // A dialer that never connects: the router holds the device's SYN the whole time.
+    const stuck = createNetwork({
+      tls: { ca: root.certPem },
+      dialer: { dialTcp: () => new Promise(() => {}), close: async () => {} },
+    });
+    const n = await stuck;
+    try {
+      const err = await n.connectTls({ host: "localhost", port: 443, connectTimeout: 300, handshakeTimeout: 300 }).catch((e: unknown) => e);
+      expect(isLmwError(err, "ERR_TIMEOUT_CONNECT")).toBe(true);
+    } finally {
+      await n.close();
+    }
+  });
+});

@@ -207,8 +207,9 @@ export class Network implements AsyncDisposable {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const flowUp = this.router.lastFailure(`${ip}:${options.port}`) === undefined;
-        const err = tls && flowUp
+        // The router lets the device's SYN through only once the real connection exists,
+        // so TCP up on the device means the remote end answered: what is missing is TLS.
+        const err = tls && socket.tcpConnectedAt !== undefined
           ? new LmwError("ERR_TIMEOUT_HANDSHAKE", `no TLS handshake within ${limit} ms (${options.host}:${options.port})`, { layer: "mbedtls" })
           : new LmwError("ERR_TIMEOUT_CONNECT", `no connection within ${limit} ms (${options.host}:${options.port})`, { layer: "lwip" });
         socket.destroy(err);

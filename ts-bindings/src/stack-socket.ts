@@ -91,6 +91,7 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
   #closed = deferred<void>();
   #readDone = false;
   #writeDone = false;
+  #tcpUpAt: number | undefined;
   #info: SocketInfo | undefined;
 
   /** Wraps a handle already made by the C side (used by connect and accept). */
@@ -199,6 +200,12 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
     return this.#closed.promise;
   }
 
+  /** When the TCP connection came up (performance.now()); for TLS, before the handshake.
+   *  Undefined while connecting. */
+  get tcpConnectedAt(): number | undefined {
+    return this.#tcpUpAt;
+  }
+
   /** Details known so far (addresses, TLS version and suite, peer chain). */
   get info(): SocketInfo | undefined {
     return this.#info;
@@ -206,7 +213,11 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
 
   #onEvent(kind: number, arg: number): void {
     switch (kind) {
+      case LmwEvent.TCP_UP:
+        this.#tcpUpAt ??= performance.now();
+        break;
       case LmwEvent.CONNECTED:
+        this.#tcpUpAt ??= performance.now();
         this.#onConnected();
         break;
       case LmwEvent.READABLE:
