@@ -106,7 +106,13 @@ export class Network implements AsyncDisposable {
       connect: (o) => o.tls
         ? this.connectTls({ host: o.host, port: o.port, servername: o.servername, alpn: o.alpn, signal: o.signal })
         : this.connectTcp({ host: o.host, port: o.port, signal: o.signal }),
-    }, { version: VERSION, ...options.http });
+    }, {
+      version: VERSION,
+      // No pool deadline of its own by default: connectTcp/connectTls time out with the
+      // right code (ERR_TIMEOUT_CONNECT or ERR_TIMEOUT_HANDSHAKE, NetworkOptions.timeouts).
+      connectTimeout: 0,
+      ...options.http,
+    });
     this.fetch = this.#http.fetch;
   }
 
