@@ -590,7 +590,7 @@ struct lmw_conn {
   lmw_tls_config *tls;
   struct pbuf *rx; /* received, not yet read */
   u16_t rx_off;    /* bytes of rx already read */
-  uint8_t eof, failed, closing, aborting, listener, keylog;
+  uint8_t eof, failed, closing, aborting, listener;
   int err;
   int tls_err;
   uint32_t verify_flags;
