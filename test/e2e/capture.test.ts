@@ -1,29 +1,16 @@
 // A packet capture of the device's link and the TLS key log that decrypts it.
-import { createServer as createHttpsServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { KeyLog, PcapWriter, summarizeFrame } from "../../ts-bindings/src/pcap.js";
-import { Pki, type Cert } from "../helpers/pki.js";
+import { localOrigin, type LocalOrigin } from "../helpers/origin.js";
 import { readAll } from "../helpers/stacks.js";
 
-let pki: Pki;
-let root: Cert;
-let server: Server;
-let port: number;
+let origin: LocalOrigin;
 
 beforeAll(async () => {
-  pki = new Pki();
-  root = pki.issue({ cn: "Cap Root", ca: true });
-  const leaf = pki.issue({ cn: "localhost", san: ["localhost"], issuer: root });
-  server = createHttpsServer({ cert: leaf.chainPem, key: leaf.keyPem }, (_req, res) => res.end("captured"));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  port = (server.address() as AddressInfo).port;
+  origin = await localOrigin((_req, res) => res.end("captured"));
 });
-afterAll(() => {
-  server.close();
-  pki.dispose();
-});
+afterAll(() => origin.close());
 
 function parsePcap(bytes: Uint8Array): Uint8Array[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -42,12 +29,12 @@ it("captures the link as pcap and logs keys that match the ClientHello", async (
   const pcap = new PcapWriter();
   const keylog = new KeyLog();
   const net = await createNetwork({
-    tls: { ca: root.certPem, keylog: true },
+    tls: { ca: origin.root.certPem, keylog: true },
     onFrame: pcap.tap,
     onLog: (e) => e.source === "keylog" && keylog.add(e.text),
   });
   try {
-    const sock = await net.connectTls({ host: "localhost", port });
+    const sock = await net.connectTls({ host: "localhost", port: origin.port });
     const w = sock.writable.getWriter();
     await w.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
     w.releaseLock();

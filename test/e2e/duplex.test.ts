@@ -1,37 +1,28 @@
 // Node's own HTTP client over a connection of the embedded stack, through the Duplex
 // adapter: the stack does TCP and TLS, Node's http module does HTTP.
 import { request as httpRequest } from "node:http";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { toNodeDuplex } from "../../ts-bindings/src/duplex.js";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
-import { Pki, type Cert } from "../helpers/pki.js";
+import { localOrigin, type LocalOrigin } from "../helpers/origin.js";
 
-let pki: Pki;
-let root: Cert;
-let server: Server;
+let origin: LocalOrigin;
 let port: number;
 let net: Network;
 
 beforeAll(async () => {
-  pki = new Pki();
-  root = pki.issue({ cn: "Duplex Root", ca: true });
-  const leaf = pki.issue({ cn: "localhost", san: ["localhost"], issuer: root });
-  server = createServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
+  origin = await localOrigin((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => res.end(`${req.method} ${req.url} ${body} via ${(req.socket as TLSSocket).getProtocol()}`));
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  port = (server.address() as AddressInfo).port;
-  net = await createNetwork({ tls: { ca: root.certPem } });
+  port = origin.port;
+  net = await createNetwork({ tls: { ca: origin.root.certPem } });
 });
 afterAll(async () => {
   await net.close();
-  server.close();
-  pki.dispose();
+  origin.close();
 });
 
 it("Node's http client runs over connectTls with createConnection", async () => {

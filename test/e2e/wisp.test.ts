@@ -1,37 +1,28 @@
 // The browser's path, run in Node: device stack -> router -> WispDialer -> our shim ->
 // real TCP and UDP servers on loopback.
 import { createSocket } from "node:dgram";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
 import { createShim, type Shim } from "../../ts-bindings/src/shim/server.js";
 import { WispDialer } from "../../ts-bindings/src/wisp/dialer.js";
-import { Pki, type Cert } from "../helpers/pki.js";
+import { localOrigin, type LocalOrigin } from "../helpers/origin.js";
 
-let pki: Pki;
-let root: Cert;
-let server: Server;
+let origin: LocalOrigin;
 let port: number;
 let shim: Shim;
 let net: Network;
 
 beforeAll(async () => {
-  pki = new Pki();
-  root = pki.issue({ cn: "Wisp Root", ca: true });
-  const leaf = pki.issue({ cn: "localhost", san: ["localhost"], issuer: root });
-  server = createServer({ cert: leaf.chainPem, key: leaf.keyPem }, (_req, res) => res.end("through the shim"));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  port = (server.address() as AddressInfo).port;
+  origin = await localOrigin((_req, res) => res.end("through the shim"));
+  port = origin.port;
   shim = await createShim({ port: 0, allowLoopback: true, logger: () => {} });
-  net = await createNetwork({ dialer: new WispDialer({ url: `${shim.url.replace(/^http/, "ws")}` }), tls: { ca: root.certPem } });
+  net = await createNetwork({ dialer: new WispDialer({ url: `${shim.url.replace(/^http/, "ws")}` }), tls: { ca: origin.root.certPem } });
 });
 
 afterAll(async () => {
   await net?.close();
   await shim?.close();
-  server?.close();
-  pki?.dispose();
+  origin?.close();
 });
 
 it("fetches over TLS 1.3 with the Wisp dialer", async () => {
