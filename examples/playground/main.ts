@@ -13,15 +13,15 @@ import {
   PcapWriter,
   VERSION,
   WispDialer,
-  createFetch,
+  concatBytes,
   createNetwork,
   isLmwError,
   runCClient,
+  socketInfoOf,
   summarizeFrame,
   type FetchTiming,
   type LogEntry,
   type Network,
-  type SocketInfo,
   type TlsInfo,
 } from "../../ts-bindings/src/index.browser.js";
 
@@ -372,33 +372,6 @@ function offerDownload(a: HTMLAnchorElement, data: Uint8Array | string, type: st
   a.removeAttribute("aria-disabled");
 }
 
-// ---- the link: SYN / SYN-ACK times for the timeline ---------------------------------
-
-interface Handshake {
-  syn: number;
-  synAck?: number;
-}
-
-/** TCP SYN (from the device) and SYN-ACK (to it) times, by the device's port. The router
- *  answers the SYN once its dialer reports the stream open: over Wisp v1 that is when
- *  the CONNECT has been sent (the protocol has no connect acknowledgement), so this is
- *  the device's handshake plus the dial, not the shim's own TCP connect. */
-function watchHandshakes(frame: Uint8Array, at: number, deviceMac: number, table: Map<number, Handshake>): void {
-  if (frame.length < 54 || frame[12] !== 0x08 || frame[13] !== 0x00 || frame[23] !== 6) return;
-  const l4 = 14 + (frame[14]! & 15) * 4;
-  if (frame.length < l4 + 14) return;
-  const flags = frame[l4 + 13]!;
-  if (!(flags & 0x02)) return;
-  const fromDevice = frame[11] === deviceMac;
-  const port = fromDevice ? (frame[l4]! << 8) | frame[l4 + 1]! : (frame[l4 + 2]! << 8) | frame[l4 + 3]!;
-  if (fromDevice && !(flags & 0x10)) {
-    if (!table.has(port)) table.set(port, { syn: at });
-  } else if (!fromDevice && flags & 0x10) {
-    const h = table.get(port);
-    if (h && h.synAck === undefined) h.synAck = at;
-  }
-}
-
 // ---- a run ---------------------------------------------------------------------------
 
 function parseHeaders(text: string): Headers {
@@ -411,13 +384,6 @@ function parseHeaders(text: string): Headers {
     h.append(line.slice(0, i).trim(), line.slice(i + 1).trim());
   }
   return h;
-}
-
-interface ConnectRecord {
-  dnsStart: number;
-  dnsEnd: number;
-  open: number;
-  info: SocketInfo;
 }
 
 let running = false;
@@ -435,20 +401,17 @@ async function run(): Promise<void> {
   const ca = ui.ca.value.trim() || undefined;
   const pcap = new PcapWriter();
   const keylog = new KeyLog();
-  const handshakes = new Map<number, Handshake>();
   let network: Network | undefined;
 
   try {
     const url = new URL(ui.url.value.trim());
     const debug = ui.debug.checked;
-    const deviceMac = 0x56; // last byte of the device's default MAC, 52:54:00:12:34:56
     network = await createNetwork({
       dialer: new WispDialer({ url: shimUrl() }),
       tls: { ca, dangerouslySkipVerification: !verify, keylog: true },
       debug: debug ? { lwip: true, mbedtls: 3 } : undefined,
       onFrame: (frame, _from, timeMs) => {
         pcap.add(frame, timeMs);
-        watchHandshakes(frame, performance.now(), deviceMac, handshakes);
         packets.add(summarizeFrame(frame));
       },
       onLog: (e: LogEntry) => {
@@ -468,32 +431,13 @@ async function run(): Promise<void> {
       ui.progress.textContent = `${res.body.length} bytes`;
       ui.tlsVersion.textContent = "— (the C client reports no session details; turn on the debug log)";
       const phases: Phase[] = [];
-      const h = [...handshakes.values()][0];
-      if (h?.synAck !== undefined) phases.push({ name: "TCP connect", start: h.syn, end: h.synAck, note: "SYN → SYN-ACK on the link" });
       phases.push({ name: "C client total", start: t0, end: t0 + res.ms, note: `${res.raw.length} bytes received` });
       showTimeline(phases, t0, res.ms);
     } else {
-      // Our own fetch over the network's sockets (what network.fetch is made of), so the
-      // page sees each connection's SocketInfo: the Response carries no TLS details.
-      const connects: ConnectRecord[] = [];
-      const client = createFetch({
-        async connect(o) {
-          const dnsStart = performance.now();
-          await net.resolve(o.host, o.signal);
-          const dnsEnd = performance.now();
-          const socket = o.tls
-            ? await net.connectTls({ host: o.host, port: o.port, servername: o.servername, alpn: o.alpn, signal: o.signal })
-            : await net.connectTcp({ host: o.host, port: o.port, signal: o.signal });
-          const info = await socket.opened;
-          connects.push({ dnsStart, dnsEnd, open: performance.now(), info });
-          return socket;
-        },
-      }, { version: VERSION });
-
       let timing: FetchTiming | undefined;
       const method = ui.method.value;
       const hasBody = method !== "GET" && method !== "HEAD";
-      const res = await client.fetch(url, {
+      const res = await net.fetch(url, {
         method,
         headers: parseHeaders(ui.headers.value),
         body: hasBody && ui.requestBody.value !== "" ? ui.requestBody.value : undefined,
@@ -501,8 +445,8 @@ async function run(): Promise<void> {
         onTiming: (t) => (timing = t),
       });
       showHeaders(res.status, res.statusText, res.headers);
-      const last = connects.at(-1);
-      if (last) showTls(last.info.tls, last.info.remoteAddress);
+      const info = socketInfoOf(res);
+      if (info) showTls(info.tls, info.remoteAddress);
 
       // The body as it arrives, with a running count.
       const chunks: Uint8Array[] = [];
@@ -522,29 +466,24 @@ async function run(): Promise<void> {
           }
         }
       }
-      const bytes = new Uint8Array(n);
-      let off = 0;
-      for (const c of chunks) {
-        bytes.set(c, off);
-        off += c.length;
-      }
+      const bytes = concatBytes(chunks);
       ui.progress.textContent = `${n} bytes`;
       showBodyResult(bytes, res.headers.get("content-type") ?? "");
-      await client.close();
 
       if (timing) {
         const t = timing;
         const phases: Phase[] = [];
         let origin = t.connectStart;
-        if (t.reused || !last) {
+        const c = info?.timing;
+        if (t.reused || !c) {
           phases.push({ name: "connect", start: t.connectStart, end: t.connected, note: "kept-alive connection" });
         } else {
-          origin = Math.min(origin, last.dnsStart);
-          phases.push({ name: "DNS", start: last.dnsStart, end: last.dnsEnd, note: "device → router; the shim resolves the name" });
-          const h = [...handshakes.values()].at(-1);
-          const tcpEnd = h?.synAck ?? last.open;
-          if (h?.synAck !== undefined) phases.push({ name: "TCP connect", start: h.syn, end: h.synAck, note: "SYN → SYN-ACK on the device link" });
-          if (last.info.tls) phases.push({ name: "TLS handshake", start: tcpEnd, end: t.connected });
+          origin = Math.min(origin, c.start);
+          phases.push({ name: "DNS", start: c.start, end: c.resolved, note: "device → router; the shim resolves the name" });
+          // Over Wisp v1 the router lets the SYN through once the CONNECT is sent (no
+          // connect acknowledgement): this is the device's handshake plus the dial.
+          phases.push({ name: "TCP connect", start: c.resolved, end: c.tcpConnected, note: "until TCP is up on the device" });
+          if (info.tls) phases.push({ name: "TLS handshake", start: c.tcpConnected, end: c.opened });
         }
         phases.push({ name: "request → first byte", start: t.connected, end: t.firstByte });
         phases.push({ name: "download", start: t.firstByte, end: t.end, note: `${n} bytes` });

@@ -21,3 +21,4 @@ export type { FetchClient, FetchOptions, FetchTiming, LmwFetch } from "./http/in
 export { BUNDLED_CA_COUNT } from "./generated/ca-bundle.js";
 export { VERSION } from "./generated/version.js";
 export { setModuleSource } from "./module.js";
+export { concatBytes } from "./bytes.js";

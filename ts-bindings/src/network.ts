@@ -195,7 +195,9 @@ export class Network implements AsyncDisposable {
     checkTarget(options.host, options.port);
     const signal = options.signal;
     signal?.throwIfAborted();
+    const start = performance.now();
     let ip = await this.resolve(options.host, signal);
+    const resolved = performance.now();
     // The device cannot route loopback; the router's address stands for the host's.
     if (ip.startsWith("127.")) ip = this.#gateway;
     const cached = sessionKey ? this.#sessions.get(sessionKey) : undefined;
@@ -223,7 +225,10 @@ export class Network implements AsyncDisposable {
       }, limit);
     });
     try {
-      await Promise.race([socket.opened, timeout]);
+      const info = await Promise.race([socket.opened, timeout]);
+      const opened = performance.now();
+      // The same object `opened` resolves with: whoever awaits it sees the timing too.
+      info.timing = { start, resolved, tcpConnected: socket.tcpConnectedAt ?? opened, opened };
     } catch (e) {
       // The device only saw a RST; the router knows why the dial failed.
       const why = this.router.lastFailure(`${ip}:${options.port}`);

@@ -35,10 +35,24 @@ export interface TlsInfo {
   peerCertificates: PeerCertificate[];
 }
 
+/** How a connection was made: performance.now() marks, in order. */
+export interface ConnectTiming {
+  start: number;
+  /** The name was resolved (the device's DNS lookup; equal to start for an IP literal). */
+  resolved: number;
+  /** TCP was up on the device (the router lets the SYN through once the real connection
+   *  exists, so over Wisp v1 this includes the dial). */
+  tcpConnected: number;
+  /** Connected, and for TLS, handshake done. */
+  opened: number;
+}
+
 export interface SocketInfo {
   localAddress: string;
   remoteAddress: string;
   tls?: TlsInfo;
+  /** Set for connections a Network opened (connectTcp, connectTls, fetch). */
+  timing?: ConnectTiming;
 }
 
 /** Where the router sends each flow the device opens. */

@@ -21,8 +21,8 @@ export interface ConnectionReport {
   /** performance.now() marks of this connection. */
   start: number;
   dnsDone: number;
-  /** The device saw the SYN-ACK (undefined if not seen on the link). */
-  tcpConnected?: number;
+  /** TCP was up on the device. */
+  tcpConnected: number;
   /** Connected, and for TLS, handshake done. */
   opened: number;
 }
@@ -50,9 +50,7 @@ export function failedWhileConnecting(e: unknown): boolean {
   return typeof e === "object" && e !== null && connectErrors.has(e);
 }
 
-/** The device's address: createNetwork's default, which a Session does not change. */
-const DEVICE_IP = [10, 0, 2, 15];
-
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const REQUEST_LINE = /^[A-Z]+ \S+ HTTP\/1\.[01]\r\n/;
 
 function latin1(b: Uint8Array): string {
@@ -82,14 +80,6 @@ function observeWrites(socket: ByteSocket, observe: (chunk: Uint8Array) => void)
   };
 }
 
-/** Is this Ethernet frame a TCP SYN-ACK sent to `ip`? */
-function isSynAckTo(f: Uint8Array, ip: number[]): boolean {
-  if (f.length < 54 || f[12] !== 0x08 || f[13] !== 0x00 || f[23] !== 6) return false;
-  if (f[30] !== ip[0] || f[31] !== ip[1] || f[32] !== ip[2] || f[33] !== ip[3]) return false;
-  const l4 = 14 + (f[14]! & 15) * 4;
-  return ((f[l4 + 13] ?? 0) & 0x12) === 0x12;
-}
-
 export class Session implements AsyncDisposable {
   readonly net: Network;
   readonly fetch: LmwFetch;
@@ -99,23 +89,21 @@ export class Session implements AsyncDisposable {
   readonly connections = new Map<string, ConnectionReport>();
   #client: FetchClient;
 
-  private constructor(net: Network, options: SessionOptions, pcap: PcapWriter | undefined, keylog: KeyLog | undefined, synAck: { at?: number }) {
+  private constructor(net: Network, options: SessionOptions, pcap: PcapWriter | undefined, keylog: KeyLog | undefined) {
     this.net = net;
     this.pcap = pcap;
     this.keylog = keylog;
     const connect = async (o: { host: string; port: number; tls: boolean; servername?: string; signal?: AbortSignal }): Promise<ByteSocket> => {
-      const start = performance.now();
       try {
-        const resolvedAddress = await net.resolve(o.host, o.signal);
-        const dnsDone = performance.now();
-        synAck.at = undefined;
         const socket = o.tls
           ? await net.connectTls({ host: o.host, port: o.port, servername: o.servername, alpn: ["http/1.1"], signal: o.signal, connectTimeout: options.connectTimeout, handshakeTimeout: options.connectTimeout })
           : await net.connectTcp({ host: o.host, port: o.port, signal: o.signal, connectTimeout: options.connectTimeout });
         const info = await socket.opened;
+        const t = info.timing!; // set by the Network for every connection it opens
+        const resolvedAddress = IPV4.test(o.host) ? o.host : info.remoteAddress.slice(0, info.remoteAddress.lastIndexOf(":"));
         const report: ConnectionReport = {
-          host: o.host, port: o.port, tls: o.tls, resolvedAddress, info, start, dnsDone,
-          tcpConnected: synAck.at, opened: performance.now(),
+          host: o.host, port: o.port, tls: o.tls, resolvedAddress, info, start: t.start, dnsDone: t.resolved,
+          tcpConnected: t.tcpConnected, opened: t.opened,
         };
         this.connections.set(`${o.tls ? "https" : "http"}://${o.host}:${o.port}`, report);
         options.onConnection?.(report);
@@ -138,20 +126,16 @@ export class Session implements AsyncDisposable {
   static async create(options: SessionOptions = {}): Promise<Session> {
     const pcap = options.pcap ? new PcapWriter() : undefined;
     const keylog = options.keylog ? new KeyLog() : undefined;
-    const synAck: { at?: number } = {};
     const net = await createNetwork({
       tls: { ...options.tls, keylog: options.keylog || options.tls?.keylog },
       timeouts: options.connectTimeout !== undefined ? { connect: options.connectTimeout, handshake: options.connectTimeout } : undefined,
-      onFrame: (frame, from, timeMs) => {
-        pcap?.tap(frame, from, timeMs);
-        if (synAck.at === undefined && isSynAckTo(frame, DEVICE_IP)) synAck.at = performance.now();
-      },
+      onFrame: pcap?.tap,
       onLog: (entry) => {
         if (entry.source === "keylog") keylog?.add(entry.text);
         else options.onLog?.(entry);
       },
     });
-    return new Session(net, options, pcap, keylog, synAck);
+    return new Session(net, options, pcap, keylog);
   }
 
   /** The connection report for a response's URL. */
