@@ -603,6 +603,11 @@ struct lmw_conn {
 
 static lmw_conn *all_conns;
 
+/* Bytes queued for lmw_conn_read. */
+static size_t conn_readable(const lmw_conn *c) {
+  return c->rx ? (size_t)(c->rx->tot_len - c->rx_off) : 0;
+}
+
 size_t lmw_conn_count(void) {
   size_t n = 0;
   for (lmw_conn *c = all_conns; c != NULL; c = c->next_all) n++;
@@ -713,7 +718,7 @@ static err_t cb_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err_t err
   } else {
     pbuf_cat(c->rx, p);
   }
-  lmw_host_event(c->user_id, LMW_EV_READABLE, (int32_t)lmw_conn_readable(c));
+  lmw_host_event(c->user_id, LMW_EV_READABLE, (int32_t)conn_readable(c));
   return ERR_OK;
 }
 
@@ -916,7 +921,7 @@ int lmw_conn_accept(lmw_conn *l, uint32_t user_id, lmw_conn **out) {
   c->next_pending = NULL;
   c->user_id = user_id;
   /* Anything that happened before it was taken is told again under its new id. */
-  if (c->rx) lmw_host_event(user_id, LMW_EV_READABLE, (int32_t)lmw_conn_readable(c));
+  if (c->rx) lmw_host_event(user_id, LMW_EV_READABLE, (int32_t)conn_readable(c));
   if (c->eof) lmw_host_event(user_id, LMW_EV_EOF, 0);
   if (c->failed) lmw_host_event(user_id, LMW_EV_ERROR, c->err);
   *out = c;
@@ -950,9 +955,6 @@ int lmw_conn_write(lmw_conn *c, const uint8_t *buf, size_t len, size_t *written)
   return ERR_OK;
 }
 
-size_t lmw_conn_readable(lmw_conn *c) {
-  return c->rx ? (size_t)(c->rx->tot_len - c->rx_off) : 0;
-}
 
 int lmw_conn_read(lmw_conn *c, uint8_t *buf, size_t cap, size_t *n) {
   size_t got = 0;

@@ -161,8 +161,6 @@ LMW_API size_t lmw_conn_sndbuf(lmw_conn *c);
 /** Copies up to `cap` received bytes out and acknowledges them to lwIP (opening the TCP
  *  window): the reader's pace is the sender's pace. */
 LMW_API int lmw_conn_read(lmw_conn *c, uint8_t *buf, size_t cap, size_t *n);
-/** Bytes queued for lmw_conn_read. */
-LMW_API size_t lmw_conn_readable(lmw_conn *c);
 /** Plain TCP only: no more data will be sent (FIN); reading goes on. */
 LMW_API int lmw_conn_shutdown_write(lmw_conn *c);
 /** Graceful close (TLS close_notify, then FIN). LMW_EV_CLOSED follows. */

@@ -7,11 +7,12 @@
 // LMW_EV_APP_DONE, and parses the HTTP/1.1 response with the library's strict parser.
 import { BUNDLED_CA_PEM } from "./generated/ca-bundle.js";
 import { concatBytes } from "./bytes.js";
+import { LwipErr } from "./generated/errors.js";
 import { LmwEvent } from "./generated/exports.js";
 import { LmwError } from "./errors.js";
 import { ResponseParser, type HeaderList } from "./http/parser.js";
 import { lwipErrorName, tlsHandshakeError } from "./native-errors.js";
-import type { Network } from "./network.js";
+import { isIPv4Literal, type Network } from "./network.js";
 import type { Stack } from "./stack.js";
 
 export interface CClientOptions {
@@ -37,16 +38,8 @@ export interface CClientResponse {
   ms: number;
 }
 
-// lwIP err_t values the C client reports (lwip/err.h).
-const ERR_TIMEOUT = -3;
-const ERR_VAL = -6;
-const ERR_ABRT = -13;
-const ERR_RST = -14;
-const ERR_CLSD = -15;
-const ERR_ARG = -16;
-const MBEDTLS_ERR_SSL_BAD_INPUT_DATA = -0x7100;
-
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const { ERR_TIMEOUT, ERR_VAL, ERR_ABRT, ERR_RST, ERR_CLSD, ERR_ARG } = LwipErr;
+const MBEDTLS_ERR_SSL_BAD_INPUT_DATA = -0x7100; // mbedtls/ssl.h
 const encoder = new TextEncoder();
 
 type Sink = (data: Uint8Array) => void;
@@ -116,9 +109,9 @@ export async function runCClient(network: Network, url: string | URL, options: C
   const port = u.port ? Number(u.port) : 443;
   const path = `${u.pathname || "/"}${u.search}`;
   const where = `${host}:${port}`;
-  // The device cannot route loopback: the router's address stands for the host's
-  // (QEMU convention, as in Network). Names go through DNS as they are.
-  const connectIp = IPV4.test(host) && host.startsWith("127.") ? network.link.b.ip : "";
+  // An IP literal is connected to directly (loopback mapped as Network does); names go
+  // through the C client's own DNS lookup.
+  const connectIp = isIPv4Literal(host) ? network.deviceAddress(host) : "";
   const signal = options.signal;
   signal?.throwIfAborted();
 
@@ -130,7 +123,7 @@ export async function runCClient(network: Network, url: string | URL, options: C
 
   return new Promise<CClientResponse>((resolve, reject) => {
     let settled = false;
-    let watch: ReturnType<typeof setInterval> | undefined;
+    let unwatch: (() => void) | undefined;
     const onAbort = () => {
       // The C side ends with ERR_ABRT; its result is still collected (and freed) then.
       if (!stack.disposed) {
@@ -144,7 +137,7 @@ export async function runCClient(network: Network, url: string | URL, options: C
       stack.unregister(id);
       stack.release();
       signal?.removeEventListener("abort", onAbort);
-      if (watch !== undefined) clearInterval(watch);
+      unwatch?.();
     };
     function fail(e: unknown): void {
       if (settled) return;
@@ -237,11 +230,9 @@ export async function runCClient(network: Network, url: string | URL, options: C
     }
     signal?.addEventListener("abort", onAbort, { once: true });
     // Closing the network drops the stack with the request in it: no event will come.
-    watch = setInterval(() => {
-      if (!stack.disposed) return;
+    unwatch = stack.onDispose(() => {
       cleanup();
       fail(new LmwError("ERR_NETWORK_CLOSED", "the network was closed during the request", { layer: "api" }));
-    }, 250);
-    (watch as { unref?: () => void }).unref?.();
+    });
   });
 }

@@ -68,6 +68,11 @@ function checkTarget(host: unknown, port: unknown): void {
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/** True for a dotted-quad IPv4 literal ("10.0.2.2"), which needs no DNS lookup. */
+export function isIPv4Literal(host: string): boolean {
+  return IPV4.test(host);
+}
+
 export class Network implements AsyncDisposable {
   readonly device: Stack;
   readonly routerStack: Stack;
@@ -135,10 +140,16 @@ export class Network implements AsyncDisposable {
     return new Network(device, router, dialer, options);
   }
 
+  /** The address the device uses to reach `ip`: the device cannot route loopback, so
+   *  127.x becomes the gateway, which the router maps to the host's loopback (as QEMU). */
+  deviceAddress(ip: string): string {
+    return ip.startsWith("127.") ? this.#gateway : ip;
+  }
+
   /** Resolves a name with the device's lwIP DNS client (through the router). lwIP's
    *  client retries and then reports failure on its own, so this always settles. */
   resolve(name: string, signal?: AbortSignal): Promise<string> {
-    if (IPV4.test(name)) return Promise.resolve(name);
+    if (isIPv4Literal(name)) return Promise.resolve(name);
     const { mem, mod } = this.device;
     return new Promise<string>((resolve, reject) => {
       const notFound = (status: number) =>
@@ -196,10 +207,8 @@ export class Network implements AsyncDisposable {
     const signal = options.signal;
     signal?.throwIfAborted();
     const start = performance.now();
-    let ip = await this.resolve(options.host, signal);
+    const ip = this.deviceAddress(await this.resolve(options.host, signal));
     const resolved = performance.now();
-    // The device cannot route loopback; the router's address stands for the host's.
-    if (ip.startsWith("127.")) ip = this.#gateway;
     const cached = sessionKey ? this.#sessions.get(sessionKey) : undefined;
     const socket = StackSocket.connect(this.device, { ip, port: options.port, tls, servername, session: cached, signal });
     if (sessionKey && this.#options.tlsSessionCache !== false) {
@@ -269,9 +278,7 @@ export class Network implements AsyncDisposable {
       readable: socket.readable,
       send: async (data, host, port) => {
         checkTarget(host, port);
-        let ip = await this.resolve(host);
-        if (ip.startsWith("127.")) ip = this.#gateway; // the host's loopback, as for TCP
-        socket.send(data, ip, port);
+        socket.send(data, this.deviceAddress(await this.resolve(host)), port);
       },
       close: () => {
         socket.close();

@@ -285,17 +285,13 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
     for (;;) {
       if (this.#ptr !== 0) {
         const { mem, mod } = this.stack;
-        const avail = mod._lmw_conn_readable(this.#ptr) >>> 0;
-        if (avail > 0) {
-          const n = Math.min(avail, CHUNK);
-          const { data, out } = mem.scratch(n);
-          mod._lmw_conn_read(this.#ptr, data, n, out);
+        const { data, out } = mem.scratch(CHUNK);
+        mod._lmw_conn_read(this.#ptr, data, CHUNK, out);
+        const len = mem.u32(out);
+        if (len > 0) {
           this.stack.kick(); // the window update goes out
-          const len = mem.u32(out);
-          if (len > 0) {
-            controller.enqueue(mem.copyOut(data, len));
-            return;
-          }
+          controller.enqueue(mem.copyOut(data, len));
+          return;
         }
       }
       if (this.#error) {
@@ -435,15 +431,18 @@ export class StackListener implements Disposable {
     });
     using out = mem.alloc(4);
     let err = mod._lmw_conn_new_server(this.#id, options.tls ? options.tls.ptr : 0, out.ptr);
-    if (err !== 0) throw connectionError(err, "connect");
+    if (err !== 0) {
+      stack.unregister(this.#id);
+      throw connectionError(err, "connect");
+    }
     this.#ptr = out.u32();
+    stack.retain(); // released by dispose(), also when listen fails below
     using ip = mem.cstring(options.ip ?? "0.0.0.0");
     err = mod._lmw_conn_listen(this.#ptr, ip.ptr, options.port, options.backlog ?? 16);
     if (err !== 0) {
       this.dispose();
       throw new LmwError("ERR_LISTEN", `cannot listen on ${options.ip ?? "0.0.0.0"}:${options.port}: ${lwipErrorName(err)}`, { layer: "lwip", nativeCode: err });
     }
-    stack.retain();
     stack.kick();
   }
 

@@ -67,6 +67,7 @@ export class Stack implements AsyncDisposable {
   #stdout: string[] = [];
   #onLog: ((entry: LogEntry) => void) | undefined;
   #frameBuf: Allocation;
+  #disposeHooks = new Set<() => void>();
   /** Router stacks: UDP datagrams from the device (raw IPv4 packets). */
   onRouterUdp: ((packet: Uint8Array) => void) | undefined;
   /** C apps (native/apps): application data for request `userId` (already copied). */
@@ -303,9 +304,17 @@ export class Stack implements AsyncDisposable {
     return this.#disposed;
   }
 
+  /** Calls `hook` when the stack is disposed; returns a function that removes it. */
+  onDispose(hook: () => void): () => void {
+    this.#disposeHooks.add(hook);
+    return () => this.#disposeHooks.delete(hook);
+  }
+
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    for (const hook of [...this.#disposeHooks]) hook();
+    this.#disposeHooks.clear();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#handlers.clear();

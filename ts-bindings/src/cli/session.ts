@@ -6,7 +6,7 @@
 import { LmwError } from "../errors.js";
 import { VERSION } from "../generated/version.js";
 import { createFetch, type FetchClient, type FetchOptions, type LmwFetch } from "../http/index.js";
-import { createNetwork, type Network, type NetworkOptions } from "../network.js";
+import { createNetwork, isIPv4Literal, type Network, type NetworkOptions } from "../network.js";
 import { KeyLog, PcapWriter } from "../pcap.js";
 import type { ByteSocket, SocketInfo } from "../socket-types.js";
 import type { TlsClientOptions } from "../tls-config.js";
@@ -50,7 +50,6 @@ export function failedWhileConnecting(e: unknown): boolean {
   return typeof e === "object" && e !== null && connectErrors.has(e);
 }
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const REQUEST_LINE = /^[A-Z]+ \S+ HTTP\/1\.[01]\r\n/;
 
 function latin1(b: Uint8Array): string {
@@ -100,7 +99,7 @@ export class Session implements AsyncDisposable {
           : await net.connectTcp({ host: o.host, port: o.port, signal: o.signal, connectTimeout: options.connectTimeout });
         const info = await socket.opened;
         const t = info.timing!; // set by the Network for every connection it opens
-        const resolvedAddress = IPV4.test(o.host) ? o.host : info.remoteAddress.slice(0, info.remoteAddress.lastIndexOf(":"));
+        const resolvedAddress = isIPv4Literal(o.host) ? o.host : info.remoteAddress.slice(0, info.remoteAddress.lastIndexOf(":"));
         const report: ConnectionReport = {
           host: o.host, port: o.port, tls: o.tls, resolvedAddress, info, start: t.start, dnsDone: t.resolved,
           tcpConnected: t.tcpConnected, opened: t.opened,
