@@ -5,6 +5,11 @@
 const FAKE_BASE = (198 << 24) | (18 << 16); // 198.18.0.0
 const FAKE_SIZE = 1 << 17; // /15
 
+/** True for a dotted-quad IPv4 literal ("10.0.2.2"), which needs no DNS lookup. */
+export function isIPv4Literal(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+}
+
 export function isFakeAddress(ip: string): boolean {
   const p = ip.split(".").map(Number);
   return p.length === 4 && p[0] === 198 && (p[1] === 18 || p[1] === 19);

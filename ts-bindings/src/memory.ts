@@ -55,10 +55,16 @@ export class Memory {
     this.mod = mod;
   }
 
+  /** Zeroed memory (out-parameters read back as 0 if the C side did not write them). */
   alloc(size: number): Allocation {
+    const a = this.#malloc(size);
+    this.mod.HEAPU8.fill(0, a.ptr, a.ptr + Math.max(1, size));
+    return a;
+  }
+
+  #malloc(size: number): Allocation {
     const ptr = this.mod._malloc(Math.max(1, size));
     if (ptr === 0) throw new RangeError(`WASM heap exhausted allocating ${size} bytes`);
-    this.mod.HEAPU8.fill(0, ptr, ptr + Math.max(1, size));
     return new Allocation(this, ptr, size);
   }
 
@@ -70,7 +76,7 @@ export class Memory {
   scratch(size: number): { data: number; out: number } {
     if (!this.#scratch || this.#scratch.size < size + 8) {
       this.#scratch?.free();
-      this.#scratch = this.alloc(Math.max(size + 8, 64 * 1024 + 8));
+      this.#scratch = this.#malloc(Math.max(size + 8, 64 * 1024 + 8));
     }
     return { out: this.#scratch.ptr, data: this.#scratch.ptr + 8 };
   }
@@ -82,7 +88,7 @@ export class Memory {
 
   /** A copy of `bytes` in WASM memory. */
   bytes(bytes: Uint8Array): Allocation {
-    const a = this.alloc(bytes.length);
+    const a = this.#malloc(bytes.length);
     this.mod.HEAPU8.set(bytes, a.ptr);
     return a;
   }
@@ -91,8 +97,9 @@ export class Memory {
   cstring(text: string): Allocation {
     const encoded = encoder.encode(text);
     if (encoded.includes(0)) throw new TypeError("string contains a NUL character");
-    const a = this.alloc(encoded.length + 1);
+    const a = this.#malloc(encoded.length + 1);
     this.mod.HEAPU8.set(encoded, a.ptr);
+    this.mod.HEAPU8[a.ptr + encoded.length] = 0;
     return a;
   }
 

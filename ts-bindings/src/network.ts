@@ -7,6 +7,7 @@ import { VERSION } from "./generated/version.js";
 import { LmwError } from "./errors.js";
 import { createFetch, type FetchClient, type FetchOptions, type LmwFetch } from "./http/index.js";
 import { Netif, VirtualLink, type FrameTap } from "./netif.js";
+import { isIPv4Literal } from "./dns-responder.js";
 import { Router } from "./router.js";
 import type { ByteSocket, Dialer } from "./socket-types.js";
 import { StackSocket } from "./stack-socket.js";
@@ -66,12 +67,7 @@ function checkTarget(host: unknown, port: unknown): void {
   }
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/** True for a dotted-quad IPv4 literal ("10.0.2.2"), which needs no DNS lookup. */
-export function isIPv4Literal(host: string): boolean {
-  return IPV4.test(host);
-}
+export { isIPv4Literal };
 
 export class Network implements AsyncDisposable {
   readonly device: Stack;

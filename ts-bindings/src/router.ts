@@ -1,7 +1,7 @@
 // The router's TypeScript half: for each flow the C NAT holds, dial the real destination
 // (names come back from the fake DNS), then let the device's SYN through and splice the
 // two streams; answer the device's DNS queries; relay UDP.
-import { buildAnswer, FakeDns, isFakeAddress, parseQuery } from "./dns-responder.js";
+import { buildAnswer, FakeDns, isFakeAddress, isIPv4Literal, parseQuery } from "./dns-responder.js";
 import { LmwError } from "./errors.js";
 import { LmwEvent } from "./generated/exports.js";
 import type { Netif } from "./netif.js";
@@ -59,6 +59,14 @@ export class Router {
     return this.stack.mod._lmw_router_flow_count();
   }
 
+  /** What the dialer should reach for a destination the device used: the name behind a
+   *  fake address, the host's loopback for the router's own address (as QEMU's 10.0.2.2),
+   *  else the address itself. Undefined for a fake address no name is known for. */
+  #hostFor(ip: string): string | undefined {
+    if (isFakeAddress(ip)) return this.fakeDns.nameFor(ip);
+    return ip === this.#ownIp ? "127.0.0.1" : ip;
+  }
+
   async #onFlow(flowId: number): Promise<void> {
     const { mem, mod } = this.stack;
     let target: string;
@@ -73,8 +81,7 @@ export class Router {
     const colon = target.lastIndexOf(":");
     const ip = target.slice(0, colon);
     const port = Number(target.slice(colon + 1));
-    // The router's own address stands for the host's loopback (as QEMU's 10.0.2.2).
-    const host = isFakeAddress(ip) ? this.fakeDns.nameFor(ip) : ip === this.#ownIp ? "127.0.0.1" : ip;
+    const host = this.#hostFor(ip);
     const t0 = performance.now();
     try {
       if (!host) throw new LmwError("ERR_DNS_NOT_FOUND", `no name is known for ${ip}`, { layer: "dns" });
@@ -138,7 +145,7 @@ export class Router {
     const key = `${src}:${sport}>${dst}:${dport}`;
     let flow = this.#udp.get(key);
     if (!flow) {
-      const host = isFakeAddress(dst) ? this.fakeDns.nameFor(dst) : dst === this.#ownIp ? "127.0.0.1" : dst;
+      const host = this.#hostFor(dst);
       const dial = this.#options.dialer.dialUdp;
       flow = host && dial
         ? dial.call(this.#options.dialer, { host, port: dport }).then((d) => {
@@ -155,8 +162,7 @@ export class Router {
     const q = parseQuery(query);
     if (!q) return;
     let address: string | null = null;
-    const literal = /^\d+\.\d+\.\d+\.\d+$/.test(q.name);
-    if (literal) address = q.name;
+    if (isIPv4Literal(q.name)) address = q.name;
     else if (q.name !== "" && (!this.#options.dialer.resolve || (await this.#options.dialer.resolve(q.name)))) {
       address = this.fakeDns.addressFor(q.name);
     }

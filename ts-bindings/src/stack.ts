@@ -4,7 +4,7 @@
 // lwIP from inside a callback.
 import { LmwError } from "./errors.js";
 import { LmwEvent, LmwLog } from "./generated/exports.js";
-import { Allocation, Memory } from "./memory.js";
+import { Memory } from "./memory.js";
 import { instantiate, type LmwHost, type LmwModule, type ModuleSource } from "./module.js";
 import { lwipErrorName, mbedtlsErrorName } from "./native-errors.js";
 
@@ -66,7 +66,6 @@ export class Stack implements AsyncDisposable {
   #activeHandles = 0;
   #stdout: string[] = [];
   #onLog: ((entry: LogEntry) => void) | undefined;
-  #frameBuf: Allocation;
   #disposeHooks = new Set<() => void>();
   /** Router stacks: UDP datagrams from the device (raw IPv4 packets). */
   onRouterUdp: ((packet: Uint8Array) => void) | undefined;
@@ -77,8 +76,8 @@ export class Stack implements AsyncDisposable {
     this.name = name;
     this.mod = mod;
     this.mem = new Memory(mod);
+    this.mem.scratch(0); // the data paths' buffer, allocated once, up front
     this.#onLog = onLog;
-    this.#frameBuf = this.mem.alloc(2048);
   }
 
   static async create(options: StackOptions = {}): Promise<Stack> {
@@ -108,8 +107,10 @@ export class Stack implements AsyncDisposable {
       linkOutput: (linkId, frame) => {
         if (stack) stack.#linkSinks.get(linkId)?.(frame);
       },
+      // Handled a microtask later, like events: the router answers DNS by calling back
+      // into C, which must not happen inside the lmw_netif_input that delivered it.
       routerUdp: (packet) => {
-        if (stack) stack.onRouterUdp?.(packet);
+        if (stack) queueMicrotask(() => stack!.onRouterUdp?.(packet));
       },
       appData: (userId, data) => {
         if (stack) stack.onAppData?.(userId, data);
@@ -233,15 +234,13 @@ export class Stack implements AsyncDisposable {
     else this.#linkSinks.delete(linkId);
   }
 
-  /** Hands a frame to a netif of this stack (copied through one reused buffer). */
+  /** Hands a frame to a netif of this stack (copied through the scratch buffer: the host
+   *  hooks C calls meanwhile only copy or queue, so nothing else uses it). */
   inputFrame(netifPtr: number, frame: Uint8Array): void {
     if (this.#disposed) return;
-    if (frame.length > this.#frameBuf.size) {
-      this.#frameBuf.free();
-      this.#frameBuf = this.mem.alloc(frame.length);
-    }
-    this.mod.HEAPU8.set(frame, this.#frameBuf.ptr);
-    this.mod._lmw_netif_input(netifPtr, this.#frameBuf.ptr, frame.length);
+    const { data } = this.mem.scratch(frame.length);
+    this.mod.HEAPU8.set(frame, data);
+    this.mod._lmw_netif_input(netifPtr, data, frame.length);
     this.kick();
   }
 
