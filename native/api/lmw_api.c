@@ -382,33 +382,42 @@ static lmw_tls_config *tls_config_alloc(int is_server) {
   return cfg;
 }
 
-/* PEM text must be NUL-terminated for Mbed TLS; DER must not be. */
+/* Mbed TLS parses PEM only when the terminating NUL is inside the length, and DER only
+   without one. Returns `data`, or (for PEM without its NUL) a terminated copy in *copy,
+   which the caller zeroes and frees; *len is adjusted. NULL when out of memory. */
+static const uint8_t *pem_terminated(const uint8_t *data, size_t *len, uint8_t **copy) {
+  *copy = NULL;
+  size_t n = *len;
+  if (n == 0 || data[n - 1] == '\0' || memchr(data, '-', n < 64 ? n : 64) == NULL) return data;
+  *copy = (uint8_t *)malloc(n + 1);
+  if (*copy == NULL) return NULL;
+  memcpy(*copy, data, n);
+  (*copy)[n] = '\0';
+  *len = n + 1;
+  return *copy;
+}
+
+static void free_copy(uint8_t *copy, size_t len) {
+  if (copy == NULL) return;
+  mbedtls_platform_zeroize(copy, len); /* it may be a private key */
+  free(copy);
+}
+
 static int parse_crts(mbedtls_x509_crt *chain, const uint8_t *data, size_t len) {
-  if (len > 0 && memchr(data, '-', len < 64 ? len : 64) != NULL && data[len - 1] != '\0') {
-    uint8_t *copy = (uint8_t *)malloc(len + 1);
-    if (copy == NULL) return MBEDTLS_ERR_X509_ALLOC_FAILED;
-    memcpy(copy, data, len);
-    copy[len] = '\0';
-    int ret = mbedtls_x509_crt_parse(chain, copy, len + 1);
-    free(copy);
-    return ret;
-  }
-  return mbedtls_x509_crt_parse(chain, data, len);
+  uint8_t *copy;
+  const uint8_t *in = pem_terminated(data, &len, &copy);
+  if (in == NULL) return MBEDTLS_ERR_X509_ALLOC_FAILED;
+  int ret = mbedtls_x509_crt_parse(chain, in, len);
+  free_copy(copy, len);
+  return ret;
 }
 
 static int parse_key(mbedtls_pk_context *pk, const uint8_t *data, size_t len) {
-  int ret;
-  if (len > 0 && data[len - 1] != '\0' && memchr(data, '-', len < 64 ? len : 64) != NULL) {
-    uint8_t *copy = (uint8_t *)malloc(len + 1);
-    if (copy == NULL) return MBEDTLS_ERR_PK_ALLOC_FAILED;
-    memcpy(copy, data, len);
-    copy[len] = '\0';
-    ret = mbedtls_pk_parse_key(pk, copy, len + 1, NULL, 0, lmw_altcp_tls_random, NULL);
-    mbedtls_platform_zeroize(copy, len);
-    free(copy);
-  } else {
-    ret = mbedtls_pk_parse_key(pk, data, len, NULL, 0, lmw_altcp_tls_random, NULL);
-  }
+  uint8_t *copy;
+  const uint8_t *in = pem_terminated(data, &len, &copy);
+  if (in == NULL) return MBEDTLS_ERR_PK_ALLOC_FAILED;
+  int ret = mbedtls_pk_parse_key(pk, in, len, NULL, 0, lmw_altcp_tls_random, NULL);
+  free_copy(copy, len);
   return ret;
 }
 
