@@ -148,11 +148,6 @@ const char *lmw_version(void) {
   return "lwIP " LWIP_VERSION_STRING ", Mbed TLS " MBEDTLS_VERSION_STRING;
 }
 
-void lmw_strerror(int code, char *buf, size_t cap) {
-  if (cap == 0) return;
-  mbedtls_strerror(code, buf, cap);
-}
-
 int32_t lmw_constant(const char *name) {
   static const struct {
     const char *name;
@@ -937,7 +932,8 @@ int lmw_conn_accept(lmw_conn *l, uint32_t user_id, lmw_conn **out) {
   return ERR_OK;
 }
 
-size_t lmw_conn_sndbuf(lmw_conn *c) {
+/* Space now free for lmw_conn_write. */
+static size_t conn_sndbuf(lmw_conn *c) {
   if (c->pcb == NULL || c->listener) return 0;
   if (c->tls && !lmw_altcp_tls_handshake_done(c->pcb)) return 0;
   return altcp_sndbuf(c->pcb);
@@ -949,7 +945,7 @@ int lmw_conn_write(lmw_conn *c, const uint8_t *buf, size_t len, size_t *written)
   if (c->closing || c->listener) return ERR_CLSD;
   size_t done = 0;
   while (done < len) {
-    size_t room = lmw_conn_sndbuf(c);
+    size_t room = conn_sndbuf(c);
     if (room == 0 || (altcp_sndqueuelen(c->pcb) >= TCP_SND_QUEUELEN - 1)) break;
     size_t n = len - done;
     if (n > room) n = room;
@@ -1052,10 +1048,6 @@ void lmw_conn_free(lmw_conn *c) {
   free(c->hostname);
   conn_unlink(c);
   free(c);
-}
-
-int lmw_conn_error(lmw_conn *c) {
-  return c->err;
 }
 
 int lmw_conn_tls_error(lmw_conn *c) {

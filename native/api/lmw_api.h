@@ -47,7 +47,7 @@ typedef struct lmw_udp lmw_udp;
 #define LMW_EV_READABLE    2 /* bytes queued for lmw_conn_read (arg: bytes now queued) */
 #define LMW_EV_EOF         3 /* the peer finished sending (arg 0) */
 #define LMW_EV_WRITABLE    4 /* send space freed (arg: bytes acknowledged) */
-#define LMW_EV_ERROR       5 /* the connection is gone (arg: lwIP err_t); read lmw_conn_error() */
+#define LMW_EV_ERROR       5 /* the connection is gone (arg: lwIP err_t); see lmw_conn_tls_error() */
 #define LMW_EV_ACCEPT      6 /* a listener has a connection for lmw_conn_accept (arg: pending) */
 #define LMW_EV_DNS         7 /* lmw_dns_lookup finished (arg: 0 or err_t); read lmw_dns_result() */
 #define LMW_EV_CLOSED      8 /* a graceful close completed; the handle may be freed */
@@ -78,8 +78,6 @@ LMW_API uint32_t lmw_assert_count(void);
 LMW_API void lmw_set_debug(int lwip_on, int mbedtls_level);
 /** Library versions, e.g. "lwIP 2.2.1, Mbed TLS 3.6.7". Static string. */
 LMW_API const char *lmw_version(void);
-/** Writes a short description of status `code` (lwIP or Mbed TLS) into buf (NUL-terminated). */
-LMW_API void lmw_strerror(int code, char *buf, size_t cap);
 /** A build-time constant by name ("TCP_MSS", "TCP_WND", "TCP_SND_BUF", "MTU", ...); -1 if unknown. */
 LMW_API int32_t lmw_constant(const char *name);
 /** Named lwIP stats counter ("tcp_pcbs", "memp_errors", "pbufs"...); -1 if unknown. */
@@ -156,8 +154,6 @@ LMW_API int lmw_conn_listen(lmw_conn *c, const char *ip, uint16_t port, int back
 LMW_API int lmw_conn_accept(lmw_conn *l, uint32_t user_id, lmw_conn **out);
 /** Queues up to `len` bytes; *written says how many (0: wait for LMW_EV_WRITABLE). */
 LMW_API int lmw_conn_write(lmw_conn *c, const uint8_t *buf, size_t len, size_t *written);
-/** Space now free for lmw_conn_write. */
-LMW_API size_t lmw_conn_sndbuf(lmw_conn *c);
 /** Copies up to `cap` received bytes out and acknowledges them to lwIP (opening the TCP
  *  window): the reader's pace is the sender's pace. */
 LMW_API int lmw_conn_read(lmw_conn *c, uint8_t *buf, size_t cap, size_t *n);
@@ -169,8 +165,6 @@ LMW_API int lmw_conn_close(lmw_conn *c);
 LMW_API void lmw_conn_abort(lmw_conn *c);
 /** Frees the handle (aborting the connection if still open). */
 LMW_API void lmw_conn_free(lmw_conn *c);
-/** The lwIP err_t that ended the connection (0 if none). */
-LMW_API int lmw_conn_error(lmw_conn *c);
 /** The Mbed TLS code that ended the connection or failed its handshake (0 if none). */
 LMW_API int lmw_conn_tls_error(lmw_conn *c);
 /** X.509 verification flags after a TLS handshake (MBEDTLS_X509_BADCERT_*), 0 if none. */
