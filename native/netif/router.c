@@ -171,19 +171,35 @@ static uint8_t *build_ip(uint8_t *frame, uint8_t proto, uint32_t src, uint32_t d
   return ip;
 }
 
-static void send_rst_for_syn(const uint8_t *syn_ip) {
+static uint32_t rd32be(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void wr32be(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+/* A RST answering the device's segment `seg_ip` (RFC 9293 3.10.7.1): for a segment with
+   ACK, SEQ = its ACK; otherwise ACK = its SEQ + its length (SYN and FIN count one). */
+static void send_rst(const uint8_t *seg_ip) {
   uint8_t frame[ETH_HDR + 40];
-  size_t ihl = (size_t)(syn_ip[0] & 0x0f) * 4;
-  const uint8_t *tcp = syn_ip + ihl;
-  uint8_t *ip = build_ip(frame, IP_PROTO_TCP, rd32(syn_ip + 16), rd32(syn_ip + 12), 20);
+  size_t ihl = (size_t)(seg_ip[0] & 0x0f) * 4;
+  const uint8_t *tcp = seg_ip + ihl;
+  uint8_t *ip = build_ip(frame, IP_PROTO_TCP, rd32(seg_ip + 16), rd32(seg_ip + 12), 20);
   uint8_t *t = ip + 20;
   memset(t, 0, 20);
-  memcpy(t, tcp + 2, 2);     /* source port: the original destination port */
+  memcpy(t, tcp + 2, 2);     /* source port: the destination the device asked for */
   memcpy(t + 2, tcp, 2);     /* destination port: the device's port */
-  uint32_t seq = ((uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7]) + 1;
-  t[8] = (uint8_t)(seq >> 24); t[9] = (uint8_t)(seq >> 16); t[10] = (uint8_t)(seq >> 8); t[11] = (uint8_t)seq;
   t[12] = 0x50;
-  t[13] = TCP_RST | TCP_ACK;
+  if (tcp[13] & TCP_ACK) {
+    memcpy(t + 4, tcp + 8, 4);
+    t[13] = TCP_RST;
+  } else {
+    size_t data = rd16(seg_ip + 2) - ihl - (size_t)(tcp[12] >> 4) * 4;
+    uint32_t len = (uint32_t)data + ((tcp[13] & TCP_SYN) ? 1 : 0) + ((tcp[13] & TCP_FIN) ? 1 : 0);
+    wr32be(t + 8, rd32be(tcp + 4) + len);
+    t[13] = TCP_RST | TCP_ACK;
+  }
   fix_checksums(ip, 40);
   send_frame(frame, sizeof frame);
 }
@@ -245,7 +261,7 @@ int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
   }
   if (f == NULL) {
     if (!(flags & TCP_SYN) || (flags & TCP_ACK)) {
-      if (!(flags & TCP_RST)) send_rst_for_syn(ip); /* unknown connection */
+      if (!(flags & TCP_RST)) send_rst(ip); /* unknown connection */
       return 1;
     }
     flows_sweep();
@@ -353,7 +369,7 @@ int lmw_router_flow_accept(uint32_t flow_id) {
 int lmw_router_flow_reject(uint32_t flow_id) {
   struct flow *f = the_router ? flow_by_id(flow_id) : NULL;
   if (f == NULL || f->state != FLOW_PENDING) return ERR_VAL;
-  if (f->syn) send_rst_for_syn(f->syn + ETH_HDR);
+  if (f->syn) send_rst(f->syn + ETH_HDR);
   flow_free(f);
   return ERR_OK;
 }
