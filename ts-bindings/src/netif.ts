@@ -111,10 +111,15 @@ export class VirtualLink implements Disposable {
 
   #flush(): void {
     this.#flushQueued = false;
-    // Frames produced while delivering are delivered in this same loop, in order.
+    // Frames produced while delivering are delivered in this same loop, in order (a batch
+    // at a time: shift() on a long queue would move every frame behind it each time).
     while (this.#queue.length > 0 && !this.#closed) {
-      const [to, frame] = this.#queue.shift()!;
-      to.input(frame);
+      const batch = this.#queue;
+      this.#queue = [];
+      for (const [to, frame] of batch) {
+        if (this.#closed) break;
+        to.input(frame);
+      }
     }
   }
 
