@@ -12,8 +12,8 @@ import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { gzipSync } from "node:zlib";
 import { createNetwork } from "../ts-bindings/src/network.js";
-import { moduleSource } from "../ts-bindings/src/module.js";
-import { Stack } from "../ts-bindings/src/stack.js";
+import { moduleSource } from "../ts-bindings/src/ffi/module.js";
+import { Stack } from "../ts-bindings/src/device/stack.js";
 import { Pki } from "../test/helpers/pki.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

@@ -3,7 +3,7 @@
 
 import * as net from "node:net";
 import { createShim } from "../ts-bindings/src/shim/server.js";
-import { WispDialer } from "../ts-bindings/src/wisp/dialer.js";
+import { WispDialer } from "../ts-bindings/src/dialer/wisp.js";
 
 const MiB = 1 << 20;
 const totalMiB = Number(process.argv[2] ?? 256);

@@ -1,137 +1,19 @@
 #!/usr/bin/env node
-// lwip-shim: the Wisp v1 WebSocket-to-TCP/UDP shim, from the command line.
-// Logs are JSON lines on stderr; SIGINT/SIGTERM close every stream and exit.
+// lwip-shim: the Wisp WebSocket-to-TCP/UDP relay. The logic is in
+// ts-bindings/src/cli/shim.ts; this file only hands it the process.
+import { main } from "../ts-bindings/src/cli/shim.js";
 
-import { parseArgs } from "node:util";
-import { createShim, jsonLineLogger, type ShimOptions } from "../ts-bindings/src/shim/server.js";
-import type { PortRule } from "../ts-bindings/src/shim/address.js";
-
-const HELP = `Usage: lwip-shim [options]
-
-A Wisp v1 server (ws://HOST:PORT/wisp/) that lets browsers open TCP and UDP streams.
-By default it listens on 127.0.0.1 and refuses loopback, private, link-local and
-reserved destinations.
-
-Options:
-  --host ADDR                 listen address (default 127.0.0.1)
-  --port N                    listen port (default 8080; 0 picks a free one)
-  --allow-loopback            allow destinations on 127/8, ::1
-  --allow-private             allow RFC 1918, CGNAT, link-local, unique-local destinations
-  --allow-host H              only these destination hosts (repeatable; *.example.com ok)
-  --deny-host H               never these destination hosts (repeatable)
-  --allow-port P              only these destination ports (repeatable; N or N-M)
-  --deny-port P               never these destination ports (repeatable; N or N-M)
-  --origin URL                allowed browser Origin (repeatable; default: same origin; * for any)
-  --token-secret S            require ?token= (HMAC tokens, see createToken)
-  --static DIR                serve files from DIR (index.html at /)
-  --max-streams N             streams per WebSocket (default 64)
-  --max-connections N         WebSockets in total (default 512)
-  --max-connections-per-ip N  WebSockets per client address (default 32)
-  --log-level L               debug | info | warn | error (default info)
-  -h, --help                  this text
-`;
-
-class UsageError extends Error {}
-
-function parsePort(text: string, what: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`${what}: not a port: ${text}`);
-  return Number(text);
-}
-
-function parsePortRule(text: string): PortRule {
-  const m = /^(\d+)-(\d+)$/.exec(text);
-  if (m) {
-    const a = parsePort(m[1]!, "port range");
-    const b = parsePort(m[2]!, "port range");
-    if (a > b) throw new UsageError(`empty port range: ${text}`);
-    return [a, b];
-  }
-  return parsePort(text, "port");
-}
-
-function parseCount(text: string | undefined, what: string): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${what}: not a positive integer: ${text}`);
-  return Number(text);
-}
-
-function parseCli(argv: string[]): { help: true } | { help: false; options: ShimOptions; logLevel: string } {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      host: { type: "string" },
-      port: { type: "string" },
-      "allow-loopback": { type: "boolean" },
-      "allow-private": { type: "boolean" },
-      "allow-host": { type: "string", multiple: true },
-      "deny-host": { type: "string", multiple: true },
-      "allow-port": { type: "string", multiple: true },
-      "deny-port": { type: "string", multiple: true },
-      origin: { type: "string", multiple: true },
-      "token-secret": { type: "string" },
-      static: { type: "string" },
-      "max-streams": { type: "string" },
-      "max-connections": { type: "string" },
-      "max-connections-per-ip": { type: "string" },
-      "log-level": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) return { help: true };
-  const logLevel = values["log-level"] ?? "info";
-  if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new UsageError(`unknown log level: ${logLevel}`);
-  const options: ShimOptions = {
-    host: values.host ?? "127.0.0.1",
-    port: values.port !== undefined ? parsePort(values.port, "--port") : 8080,
-    allowLoopback: values["allow-loopback"] ?? false,
-    allowPrivate: values["allow-private"] ?? false,
-    allowHosts: values["allow-host"],
-    denyHosts: values["deny-host"],
-    allowPorts: values["allow-port"]?.map(parsePortRule),
-    denyPorts: values["deny-port"]?.map(parsePortRule),
-    origins: values.origin,
-    tokenSecret: values["token-secret"],
-    staticDir: values.static,
-    maxStreamsPerConnection: parseCount(values["max-streams"], "--max-streams"),
-    maxConnections: parseCount(values["max-connections"], "--max-connections"),
-    maxConnectionsPerIp: parseCount(values["max-connections-per-ip"], "--max-connections-per-ip"),
+const stopped = new Promise<string>((resolve) => {
+  const stop = (signal: string) => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    resolve(signal);
   };
-  return { help: false, options, logLevel };
-}
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+});
 
-async function main(): Promise<number> {
-  let parsed: ReturnType<typeof parseCli>;
-  try {
-    parsed = parseCli(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`lwip-shim: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (parsed.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const logger = jsonLineLogger((line) => process.stderr.write(line), parsed.logLevel as "info");
-  const shim = await createShim({ ...parsed.options, logger });
-  // The URL on stdout, for scripts (and tests) that start the shim on port 0.
-  process.stdout.write(`${shim.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger({ level: "info", event: "signal", signal });
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
-  await shim.close();
-  return 0;
-}
-
-main().then(
+main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stopped }).then(
   (code) => {
     process.exitCode = code;
   },

@@ -9,11 +9,11 @@
 // Exits 0, or with lwip-https's exit code for the error (6 DNS, 7 connect, 60 certificate...).
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import { runCClient } from "../ts-bindings/src/c-client.js";
+import { runCClient } from "../ts-bindings/src/apps/https-client.js";
 import { connectionLines, headerPairs, timingLines } from "../ts-bindings/src/cli/describe.js";
 import { exitCodeFor } from "../ts-bindings/src/cli/exit-codes.js";
 import { Session } from "../ts-bindings/src/cli/session.js";
-import { createTestCa } from "../ts-bindings/src/cli/testca.js";
+import { createTestCa } from "../ts-bindings/src/node/testca.js";
 import { LmwError } from "../ts-bindings/src/errors.js";
 import type { FetchTiming } from "../ts-bindings/src/http/index.js";
 

@@ -5,9 +5,9 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LmwEvent } from "../ts-bindings/src/generated/exports.js";
-import { Memory } from "../ts-bindings/src/memory.js";
-import { instantiate, type LmwModule } from "../ts-bindings/src/module.js";
+import { LmwEvent } from "../ts-bindings/src/ffi/generated/exports.js";
+import { Memory } from "../ts-bindings/src/ffi/memory.js";
+import { instantiate, type LmwModule } from "../ts-bindings/src/ffi/module.js";
 import { Pki, type Cert } from "./helpers/pki.js";
 
 const M64 = (1n << 64n) - 1n;

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Stack } from "../ts-bindings/src/stack.js";
+import { Stack } from "../ts-bindings/src/device/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {

@@ -2,8 +2,9 @@
 // virtual Ethernet link): client and server both over lwIP's altcp_tls with Mbed TLS.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isLmwError } from "../ts-bindings/src/errors.js";
-import { StackListener, StackSocket } from "../ts-bindings/src/stack-socket.js";
-import { TlsConfig, type TlsClientOptions, type TlsVersion } from "../ts-bindings/src/tls-config.js";
+import { StackListener } from "../ts-bindings/src/device/listener.js";
+import { StackSocket } from "../ts-bindings/src/device/socket.js";
+import { TlsConfig, type TlsClientOptions, type TlsVersion } from "../ts-bindings/src/device/tls-config.js";
 import { Pki, type Cert } from "./helpers/pki.js";
 import { readAll, stackPair, type StackPair } from "./helpers/stacks.js";
 

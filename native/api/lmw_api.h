@@ -185,7 +185,7 @@ LMW_API int lmw_udp_send(lmw_udp *u, const char *ip, uint16_t port, const uint8_
 LMW_API int lmw_udp_recv(lmw_udp *u, uint8_t *buf, size_t cap, size_t *n, char *from, size_t from_cap);
 LMW_API void lmw_udp_free(lmw_udp *u);
 
-/* ---- router (native/netif/router.c) ------------------------------------------------------
+/* ---- router (native/router/router.c) ------------------------------------------------------
  * One netif of a stack can act as the router of the device on the other end of its
  * link: every TCP flow the device opens is held (LMW_EV_FLOW(user_id, flow id)) until the
  * host has dialed the real destination, then accepted into a listener on port 1 of the

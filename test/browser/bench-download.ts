@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { createShim } from "../../ts-bindings/src/shim/server.js";
-import { WispDialer } from "../../ts-bindings/src/wisp/dialer.js";
+import { WispDialer } from "../../ts-bindings/src/dialer/wisp.js";
 import { Pki } from "../helpers/pki.js";
 import { buildPlayground, CHROMIUM, CHROMIUM_ARGS } from "./helpers.js";
 

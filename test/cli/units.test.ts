@@ -3,7 +3,7 @@ import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { exitCodeFor } from "../../ts-bindings/src/cli/exit-codes.js";
 import { ProgressBar } from "../../ts-bindings/src/cli/progress.js";
-import { createTestCa } from "../../ts-bindings/src/cli/testca.js";
+import { createTestCa } from "../../ts-bindings/src/node/testca.js";
 
 describe("exit codes", () => {
   it("follow curl", () => {

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { createServer as createHttpsServer, type Server } from "node:https";
 import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCClient } from "../../ts-bindings/src/c-client.js";
+import { runCClient } from "../../ts-bindings/src/apps/https-client.js";
 import { isLmwError, type LmwError } from "../../ts-bindings/src/errors.js";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
 import { Pki, type Cert } from "../helpers/pki.js";

@@ -1,7 +1,7 @@
 // A packet capture of the device's link and the TLS key log that decrypts it.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createNetwork } from "../../ts-bindings/src/network.js";
-import { KeyLog, PcapWriter, summarizeFrame } from "../../ts-bindings/src/pcap.js";
+import { KeyLog, PcapWriter, summarizeFrame } from "../../ts-bindings/src/link/pcap.js";
 import { localOrigin, type LocalOrigin } from "../helpers/origin.js";
 import { readAll } from "../helpers/stacks.js";
 

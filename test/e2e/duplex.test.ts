@@ -3,7 +3,7 @@
 import { request as httpRequest } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { toNodeDuplex } from "../../ts-bindings/src/duplex.js";
+import { toNodeDuplex } from "../../ts-bindings/src/node/duplex.js";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
 import { localOrigin, type LocalOrigin } from "../helpers/origin.js";
 

@@ -4,7 +4,7 @@ import { createSocket } from "node:dgram";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
 import { createShim, type Shim } from "../../ts-bindings/src/shim/server.js";
-import { WispDialer } from "../../ts-bindings/src/wisp/dialer.js";
+import { WispDialer } from "../../ts-bindings/src/dialer/wisp.js";
 import { localOrigin, type LocalOrigin } from "../helpers/origin.js";
 
 let origin: LocalOrigin;

@@ -1,7 +1,8 @@
 // Two stacks (two instances of the WASM module) on one virtual Ethernet link.
 import { concatBytes } from "../../ts-bindings/src/bytes.js";
-import { Netif, VirtualLink } from "../../ts-bindings/src/netif.js";
-import { Stack, type StackOptions } from "../../ts-bindings/src/stack.js";
+import { Netif } from "../../ts-bindings/src/link/netif.js";
+import { VirtualLink } from "../../ts-bindings/src/link/virtual-link.js";
+import { Stack, type StackOptions } from "../../ts-bindings/src/device/stack.js";
 
 export interface StackPair {
   client: Stack;

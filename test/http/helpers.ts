@@ -7,13 +7,13 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
-import { LmwError } from "../../ts-bindings/src/errors.js";
+import { LmwError, type ErrorCode } from "../../ts-bindings/src/errors.js";
 import type { Connector } from "../../ts-bindings/src/http/index.js";
-import type { ByteSocket, SocketInfo } from "../../ts-bindings/src/socket-types.js";
+import type { ByteSocket, SocketInfo } from "../../ts-bindings/src/device/socket-types.js";
 
 function mapError(err: NodeJS.ErrnoException): LmwError {
   const code = err.code ?? "";
-  const table: Record<string, string> = {
+  const table: Record<string, ErrorCode> = {
     ECONNRESET: "ERR_CONNECTION_RESET",
     ECONNREFUSED: "ERR_CONNECTION_REFUSED",
     EPIPE: "ERR_CONNECTION_RESET",
@@ -21,9 +21,9 @@ function mapError(err: NodeJS.ErrnoException): LmwError {
     SELF_SIGNED_CERT_IN_CHAIN: "ERR_TLS_CERT_UNTRUSTED",
     DEPTH_ZERO_SELF_SIGNED_CERT: "ERR_TLS_CERT_UNTRUSTED",
     UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "ERR_TLS_CERT_UNTRUSTED",
-    ERR_TLS_CERT_ALTNAME_INVALID: "ERR_TLS_CERT_NAME_MISMATCH",
+    ERR_TLS_CERT_ALTNAME_INVALID: "ERR_TLS_HOSTNAME_MISMATCH",
   };
-  return new LmwError(table[code] ?? "ERR_SOCKET", err.message, { layer: code.startsWith("E") ? "dialer" : "x509", cause: err });
+  return new LmwError(table[code] ?? "ERR_DIAL_FAILED", err.message, { layer: code.startsWith("E") ? "dialer" : "x509", cause: err });
 }
 
 export interface NodeConnectorOptions {

@@ -3,7 +3,7 @@
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
-import { WispDialer } from "../../ts-bindings/src/wisp/dialer.js";
+import { WispDialer } from "../../ts-bindings/src/dialer/wisp.js";
 import { createShim } from "../../ts-bindings/src/shim/server.js";
 import { PacketType, decodePacket, encodeClose, encodeContinue, encodeData, type WispPacket } from "../../ts-bindings/src/wisp/packet.js";
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client as wispClient } from "@mercuryworkshop/wisp-js/client";
 import { server as wispServer, logging as wispLogging } from "@mercuryworkshop/wisp-js/server";
 import { createShim, type Shim } from "../../ts-bindings/src/shim/server.js";
-import { WispDialer } from "../../ts-bindings/src/wisp/dialer.js";
+import { WispDialer } from "../../ts-bindings/src/dialer/wisp.js";
 import { randomBytes, readAll, sha256, startEcho, type EchoServer } from "./helpers.js";
 
 interface WispJsStream {

@@ -4,7 +4,7 @@ import * as net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { createShim, type LogEntry, type Shim } from "../../ts-bindings/src/shim/server.js";
-import { WispDialer } from "../../ts-bindings/src/wisp/dialer.js";
+import { WispDialer } from "../../ts-bindings/src/dialer/wisp.js";
 import { PacketType, StreamType, encodeConnect } from "../../ts-bindings/src/wisp/packet.js";
 import { RawWispClient, randomBytes, readAll, sha256, startEcho, type EchoServer } from "./helpers.js";
 

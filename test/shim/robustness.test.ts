@@ -6,7 +6,7 @@ import * as net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { createShim, type Shim } from "../../ts-bindings/src/shim/server.js";
-import { WispDialer } from "../../ts-bindings/src/wisp/dialer.js";
+import { WispDialer } from "../../ts-bindings/src/dialer/wisp.js";
 import {
   CloseReason,
   PacketType,

@@ -1,19 +1,21 @@
 // createNetwork(): the device stack (lwIP + altcp_tls + Mbed TLS) on a virtual Ethernet
 // link to the router stack, whose flows go to a Dialer. The user-facing API.
-import { BUNDLED_CA_PEM } from "./generated/ca-bundle.js";
-import { LwipErr } from "./generated/errors.js";
-import { LmwEvent } from "./generated/exports.js";
-import { VERSION } from "./generated/version.js";
+import { BUNDLED_CA_PEM } from "./ffi/generated/ca-bundle.js";
+import { LwipErr } from "./ffi/generated/errors.js";
+import { LmwEvent } from "./ffi/generated/exports.js";
+import { VERSION } from "./ffi/generated/version.js";
 import { LmwError } from "./errors.js";
 import { createFetch, type FetchClient, type FetchOptions, type LmwFetch } from "./http/index.js";
-import { Netif, VirtualLink, type FrameTap } from "./netif.js";
-import { isIPv4Literal } from "./dns-responder.js";
-import { Router } from "./router.js";
-import type { ByteSocket, Dialer } from "./socket-types.js";
-import { StackSocket } from "./stack-socket.js";
-import { StackUdpSocket, type Datagram } from "./udp.js";
-import { Stack, type LogEntry } from "./stack.js";
-import { TlsConfig, TlsSession, type TlsClientOptions } from "./tls-config.js";
+import { Netif } from "./link/netif.js";
+import { VirtualLink, type FrameTap } from "./link/virtual-link.js";
+import { isIPv4Literal } from "./router/dns-responder.js";
+import { Router } from "./router/router.js";
+import type { ByteSocket } from "./device/socket-types.js";
+import type { Dialer } from "./dialer/types.js";
+import { StackSocket } from "./device/socket.js";
+import { StackUdpSocket, type Datagram } from "./device/udp.js";
+import { Stack, type LogEntry } from "./device/stack.js";
+import { TlsConfig, TlsSession, type TlsClientOptions } from "./device/tls-config.js";
 
 export interface DeviceOptions {
   ip?: string;
@@ -124,8 +126,8 @@ export class Network implements AsyncDisposable {
         throw new LmwError("ERR_NO_DIALER", "in a browser, pass a dialer (a WispDialer to a shim)", { layer: "api" });
       }
       // Not a static path on purpose: bundlers must not pull node:net into browser builds.
-      const nodeDialer = "./dialers/node.js";
-      const { NodeDialer } = (await import(/* @vite-ignore */ nodeDialer)) as typeof import("./dialers/node.js");
+      const nodeDialer = "./dialer/node.js";
+      const { NodeDialer } = (await import(/* @vite-ignore */ nodeDialer)) as typeof import("./dialer/node.js");
       dialer = new NodeDialer();
     }
     const common = { onLog: options.onLog, debug: options.debug };

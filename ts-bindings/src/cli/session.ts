@@ -3,13 +3,13 @@
 // as written on the wire, and the time of each phase. Shared by the lwip-https CLI and
 // examples/main.ts. The fetch is the library's own (createFetch) over the network's
 // connectTls / connectTcp, wrapped so each connection can be observed.
-import { LmwError } from "../errors.js";
-import { VERSION } from "../generated/version.js";
+import { LmwError, type ErrorCode } from "../errors.js";
+import { VERSION } from "../ffi/generated/version.js";
 import { createFetch, type FetchClient, type FetchOptions, type LmwFetch } from "../http/index.js";
 import { createNetwork, isIPv4Literal, type Network, type NetworkOptions } from "../network.js";
-import { KeyLog, PcapWriter } from "../pcap.js";
-import type { ByteSocket, SocketInfo } from "../socket-types.js";
-import type { TlsClientOptions } from "../tls-config.js";
+import { KeyLog, PcapWriter } from "../link/pcap.js";
+import type { ByteSocket, SocketInfo } from "../device/socket-types.js";
+import type { TlsClientOptions } from "../device/tls-config.js";
 
 export interface ConnectionReport {
   host: string;
@@ -156,6 +156,6 @@ export class Session implements AsyncDisposable {
 }
 
 /** An error of the CLI itself, in the library's shape (stable code, layer "api"). */
-export function cliError(code: string, message: string, cause?: unknown): LmwError {
+export function cliError(code: ErrorCode, message: string, cause?: unknown): LmwError {
   return new LmwError(code, message, { layer: "api", cause });
 }

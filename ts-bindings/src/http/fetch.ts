@@ -9,7 +9,7 @@
 
 import { concatBytes } from "../bytes.js";
 import { LmwError } from "../errors.js";
-import type { SocketInfo } from "../socket-types.js";
+import type { SocketInfo } from "../device/socket-types.js";
 import { decodeBody, parseContentEncoding } from "./decode.js";
 import type { HeaderList, ParseEvent, ParserLimits, ResponseHead } from "./parser.js";
 import { ConnectionPool, type Connection, type Connector, type Origin } from "./pool.js";

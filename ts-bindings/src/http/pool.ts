@@ -6,7 +6,7 @@
 // dropped. The next user of the connection receives that same pending read.
 
 import { LmwError } from "../errors.js";
-import type { ByteSocket, SocketInfo } from "../socket-types.js";
+import type { ByteSocket, SocketInfo } from "../device/socket-types.js";
 import { ResponseParser, type ParserLimits } from "./parser.js";
 
 export interface ConnectOptions {

@@ -82,7 +82,7 @@ const utf8Encoder = new TextEncoder();
 
 function header(type: number, streamId: number, payloadLength: number): { bytes: Uint8Array; view: DataView } {
   if (!Number.isInteger(streamId) || streamId < 0 || streamId > MAX_STREAM_ID) {
-    throw new LmwError("ERR_INVALID_ARGUMENT", `stream id out of range: ${streamId}`, { layer: "wisp" });
+    throw new LmwError("ERR_INVALID_ARG", `stream id out of range: ${streamId}`, { layer: "wisp" });
   }
   const bytes = new Uint8Array(HEADER_SIZE + payloadLength);
   const view = new DataView(bytes.buffer);
@@ -93,11 +93,11 @@ function header(type: number, streamId: number, payloadLength: number): { bytes:
 
 export function encodeConnect(streamId: number, streamType: StreamTypeValue, hostname: string, port: number): Uint8Array {
   if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
-    throw new LmwError("ERR_INVALID_ARGUMENT", `port out of range: ${port}`, { layer: "wisp" });
+    throw new LmwError("ERR_INVALID_ARG", `port out of range: ${port}`, { layer: "wisp" });
   }
   const name = utf8Encoder.encode(hostname);
   if (name.length === 0 || name.length > MAX_HOSTNAME_BYTES) {
-    throw new LmwError("ERR_INVALID_ARGUMENT", "hostname must be 1..255 bytes", { layer: "wisp" });
+    throw new LmwError("ERR_INVALID_ARG", "hostname must be 1..255 bytes", { layer: "wisp" });
   }
   const { bytes, view } = header(PacketType.CONNECT, streamId, 3 + name.length);
   view.setUint8(5, streamType);

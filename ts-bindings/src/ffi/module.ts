@@ -51,7 +51,7 @@ async function loadNodeSource(): Promise<ModuleSource> {
   const { fileURLToPath } = await nodeImport<typeof import("node:url")>("node:url");
   // Built by `npm run setup` (CMake copies the outputs next to the library's sources).
   // The directory is a variable so bundlers do not copy the Node build into web bundles.
-  const dir = "../wasm/";
+  const dir = "../../wasm/";
   const glue = fileURLToPath(new URL(dir + "lmw.js", import.meta.url));
   const wasmPath = fileURLToPath(new URL(dir + "lmw.wasm", import.meta.url));
   let bytes: Uint8Array;
@@ -68,8 +68,8 @@ async function loadNodeSource(): Promise<ModuleSource> {
 
 async function loadBrowserSource(): Promise<ModuleSource> {
   // Both paths are static so bundlers (Vite) pick up the glue and the .wasm asset.
-  const glue = (await import("../wasm/lmw_web.mjs")) as { default: Factory };
-  const url = new URL("../wasm/lmw_web.wasm", import.meta.url);
+  const glue = (await import("../../wasm/lmw_web.mjs")) as { default: Factory };
+  const url = new URL("../../wasm/lmw_web.wasm", import.meta.url);
   const response = await fetch(url);
   if (!response.ok) throw new Error(`cannot load ${url.href}: HTTP ${response.status}`);
   const wasm = await WebAssembly.compileStreaming(response).catch(async () =>

@@ -1,7 +1,7 @@
-// Ethernet interfaces of a stack and the virtual link between two of them.
-import { LmwError } from "./errors.js";
-import { lwipErrorName } from "./native-errors.js";
-import type { Stack } from "./stack.js";
+// An Ethernet interface of a stack (lmw_netif): frames in and out of lwIP.
+import { LmwError } from "../errors.js";
+import { lwipErrorName } from "../ffi/native-errors.js";
+import type { Stack } from "../device/stack.js";
 
 export interface NetifOptions {
   /** "02:00:00:00:00:01" or 6 bytes. */
@@ -68,66 +68,6 @@ export class Netif implements Disposable {
     this.onFrame(undefined);
     if (!this.stack.disposed) this.stack.mod._lmw_netif_free(this.#ptr);
     this.#ptr = 0;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-}
-
-export type FrameTap = (frame: Uint8Array, from: Netif, timeMs: number) => void;
-
-/** A virtual Ethernet cable: what one end sends, the other receives, a microtask later
- *  (never inside the sender's C call). An optional tap sees every frame (pcap). */
-export class VirtualLink implements Disposable {
-  readonly a: Netif;
-  readonly b: Netif;
-  #taps = new Set<FrameTap>();
-  #queue: [Netif, Uint8Array][] = [];
-  #flushQueued = false;
-  #closed = false;
-
-  constructor(a: Netif, b: Netif) {
-    this.a = a;
-    this.b = b;
-    a.onFrame((frame) => this.#send(a, b, frame));
-    b.onFrame((frame) => this.#send(b, a, frame));
-  }
-
-  addTap(tap: FrameTap): () => void {
-    this.#taps.add(tap);
-    return () => this.#taps.delete(tap);
-  }
-
-  #send(from: Netif, to: Netif, frame: Uint8Array): void {
-    if (this.#closed) return;
-    for (const tap of this.#taps) tap(frame, from, Date.now());
-    this.#queue.push([to, frame]);
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(() => this.#flush());
-    }
-  }
-
-  #flush(): void {
-    this.#flushQueued = false;
-    // Frames produced while delivering are delivered in this same loop, in order (a batch
-    // at a time: shift() on a long queue would move every frame behind it each time).
-    while (this.#queue.length > 0 && !this.#closed) {
-      const batch = this.#queue;
-      this.#queue = [];
-      for (const [to, frame] of batch) {
-        if (this.#closed) break;
-        to.input(frame);
-      }
-    }
-  }
-
-  dispose(): void {
-    this.#closed = true;
-    this.#queue = [];
-    this.a.onFrame(undefined);
-    this.b.onFrame(undefined);
   }
 
   [Symbol.dispose](): void {

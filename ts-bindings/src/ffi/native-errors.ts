@@ -1,10 +1,16 @@
 // Turns the C side's codes (lwIP err_t, Mbed TLS errors, X.509 verification flags) into
 // LmwError with stable codes. The name tables are generated from the C headers.
-import { LmwError } from "./errors.js";
+import { LmwError, type ErrorCode, type LwipErrorCode } from "../errors.js";
 import { LWIP_ERRORS, LwipErr, MBEDTLS_ERRORS, X509_BADCERT } from "./generated/errors.js";
 
 export function lwipErrorName(err: number): string {
   return LWIP_ERRORS[err] ?? `ERR_${err}`;
+}
+
+/** The code of an lwIP err_t that has no code of its own (ERR_LWIP_MEM...). */
+export function lwipErrorCode(err: number): LwipErrorCode | "ERR_INTERNAL" {
+  const name = LWIP_ERRORS[err];
+  return name ? (`ERR_LWIP_${name.replace(/^ERR_/, "")}` as LwipErrorCode) : "ERR_INTERNAL";
 }
 
 export function mbedtlsErrorName(code: number): string {
@@ -17,7 +23,7 @@ export function mbedtlsErrorName(code: number): string {
 }
 
 /** Verification flags in order of what a person most needs to hear first. */
-const CERT_FLAG_CODES: [keyof typeof X509_BADCERT, string, string][] = [
+const CERT_FLAG_CODES: [keyof typeof X509_BADCERT, ErrorCode, string][] = [
   ["EXPIRED", "ERR_TLS_CERT_EXPIRED", "the server's certificate has expired"],
   ["FUTURE", "ERR_TLS_CERT_NOT_YET_VALID", "the server's certificate is not yet valid"],
   ["CN_MISMATCH", "ERR_TLS_HOSTNAME_MISMATCH", "the server's certificate does not match the host name"],
@@ -75,5 +81,5 @@ export function connectionError(err: number, phase: "connect" | "open"): LmwErro
   if (err === LwipErr.ERR_CLSD) {
     return new LmwError("ERR_CONNECTION_CLOSED", "connection closed", { layer: "lwip", nativeCode: err });
   }
-  return new LmwError(`ERR_LWIP_${name.replace(/^ERR_/, "")}`, `lwIP error ${name} (${err})`, { layer: "lwip", nativeCode: err });
+  return new LmwError(lwipErrorCode(err), `lwIP error ${name} (${err})`, { layer: "lwip", nativeCode: err });
 }

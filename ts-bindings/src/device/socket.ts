@@ -1,11 +1,12 @@
-// TCP and TLS connections of one stack as web-stream sockets (ByteSocket), and listeners.
+// TCP and TLS connections of one stack as web-stream sockets (ByteSocket).
 // Backpressure is real: received bytes are acknowledged to lwIP (opening the TCP window)
 // only when the readable's consumer pulls them; writes wait for lwIP's send buffer.
-import { LmwError } from "./errors.js";
-import { LwipErr } from "./generated/errors.js";
-import { LmwEvent } from "./generated/exports.js";
-import { connectionError, lwipErrorName, tlsHandshakeError, mbedtlsErrorName } from "./native-errors.js";
-import type { ByteSocket, PeerCertificate, SocketInfo, TlsInfo } from "./socket-types.js";
+import { LmwError } from "../errors.js";
+import { LwipErr } from "../ffi/generated/errors.js";
+import { LmwEvent } from "../ffi/generated/exports.js";
+import { connectionError, lwipErrorName, tlsHandshakeError, mbedtlsErrorName } from "../ffi/native-errors.js";
+import { parseConnInfo } from "./connection-info.js";
+import type { ByteSocket, SocketInfo } from "./socket-types.js";
 import type { Stack } from "./stack.js";
 import { TlsSession, type TlsConfig } from "./tls-config.js";
 
@@ -20,46 +21,6 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
   });
   promise.catch(() => {}); // observed through the public promises; never an unhandled rejection here
   return { promise, resolve, reject };
-}
-
-function base64ToBytes(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** Parses lmw_conn_info's "key=value" lines. */
-export function parseConnInfo(text: string): SocketInfo {
-  const info: SocketInfo = { localAddress: "", remoteAddress: "" };
-  let tls: TlsInfo | undefined;
-  let cert: Partial<PeerCertificate> | undefined;
-  for (const line of text.split("\n")) {
-    const eq = line.indexOf("=");
-    if (eq < 0) continue;
-    const key = line.slice(0, eq);
-    const value = line.slice(eq + 1);
-    switch (key) {
-      case "local": info.localAddress = value; break;
-      case "remote": info.remoteAddress = value; break;
-      case "tls_version": tls = { version: value, cipherSuite: "", alpnProtocol: null, peerCertificates: [] }; break;
-      case "tls_suite": if (tls) tls.cipherSuite = value; break;
-      case "alpn": if (tls) tls.alpnProtocol = value; break;
-      case "peer_subject": cert = { subject: value }; break;
-      case "peer_issuer": if (cert) cert.issuer = value; break;
-      case "peer_not_before": if (cert) cert.validFrom = value; break;
-      case "peer_not_after": if (cert) cert.validTo = value; break;
-      case "peer_der":
-        if (cert && tls) {
-          cert.raw = base64ToBytes(value);
-          tls.peerCertificates.push(cert as PeerCertificate);
-        }
-        cert = undefined;
-        break;
-    }
-  }
-  if (tls) info.tls = tls;
-  return info;
 }
 
 export interface StackConnectOptions {
@@ -411,52 +372,5 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
       this.stack.kick();
     }
     this.#fail(error);
-  }
-}
-
-/** Accepts connections on a stack (servers in tests and in the router). */
-export class StackListener implements Disposable {
-  readonly stack: Stack;
-  #ptr: number;
-  #id: number;
-  #tls: boolean;
-
-  constructor(stack: Stack, options: { ip?: string; port: number; tls?: TlsConfig; backlog?: number }, onSocket: (s: StackSocket) => void) {
-    this.stack = stack;
-    this.#tls = !!options.tls;
-    const { mem, mod } = stack;
-    this.#id = stack.register((kind) => {
-      if (kind !== LmwEvent.ACCEPT) return;
-      for (let socket; this.#ptr !== 0 && (socket = StackSocket.accept(stack, this.#ptr, this.#tls)); ) onSocket(socket);
-    });
-    using out = mem.alloc(4);
-    let err = mod._lmw_conn_new_server(this.#id, options.tls ? options.tls.ptr : 0, out.ptr);
-    if (err !== 0) {
-      stack.unregister(this.#id);
-      throw connectionError(err, "connect");
-    }
-    this.#ptr = out.u32();
-    stack.retain(); // released by dispose(), also when listen fails below
-    using ip = mem.cstring(options.ip ?? "0.0.0.0");
-    err = mod._lmw_conn_listen(this.#ptr, ip.ptr, options.port, options.backlog ?? 16);
-    if (err !== 0) {
-      this.dispose();
-      throw new LmwError("ERR_LISTEN", `cannot listen on ${options.ip ?? "0.0.0.0"}:${options.port}: ${lwipErrorName(err)}`, { layer: "lwip", nativeCode: err });
-    }
-    stack.kick();
-  }
-
-  dispose(): void {
-    if (this.#ptr !== 0) {
-      if (!this.stack.disposed) this.stack.mod._lmw_conn_free(this.#ptr);
-      this.#ptr = 0;
-      this.stack.release();
-      this.stack.kick();
-    }
-    this.stack.unregister(this.#id);
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
   }
 }

@@ -1,7 +1,7 @@
 // TLS configurations: trust, verification, versions, ALPN, suites, client certificates.
-import { concatBytes } from "./bytes.js";
-import { LmwError } from "./errors.js";
-import { mbedtlsErrorName } from "./native-errors.js";
+import { concatBytes } from "../bytes.js";
+import { LmwError } from "../errors.js";
+import { mbedtlsErrorName } from "../ffi/native-errors.js";
 import type { Stack } from "./stack.js";
 
 export type TlsVersion = "1.2" | "1.3";

@@ -1,7 +1,7 @@
 // UDP sockets of a stack: datagrams out with send(), in through a readable stream.
-import { LmwError } from "./errors.js";
-import { LmwEvent } from "./generated/exports.js";
-import { lwipErrorName } from "./native-errors.js";
+import { LmwError } from "../errors.js";
+import { LmwEvent } from "../ffi/generated/exports.js";
+import { lwipErrorName } from "../ffi/native-errors.js";
 import type { Stack } from "./stack.js";
 
 export interface Datagram {

@@ -16,8 +16,8 @@
 // - A lost WebSocket fails every open stream with ERR_WISP_CONNECTION_LOST; the next
 //   dial opens a new WebSocket.
 
-import { LmwError } from "../errors.js";
-import type { DialedDatagrams, DialedStream, Dialer } from "../socket-types.js";
+import { LmwError, type ErrorCode } from "../errors.js";
+import type { DialedDatagrams, DialedStream, Dialer } from "./types.js";
 import {
   CloseReason,
   HEADER_SIZE,
@@ -30,7 +30,7 @@ import {
   encodeData,
   type StreamTypeValue,
   type WispPacket,
-} from "./packet.js";
+} from "../wisp/packet.js";
 
 /** The part of the WHATWG WebSocket this dialer uses (the `ws` package fits too). */
 export interface WebSocketLike {
@@ -61,7 +61,7 @@ export interface WispDialerOptions {
 
 /** The LmwError a Wisp CLOSE reason stands for. */
 export function wispCloseError(reason: number, target?: string): LmwError {
-  const codes: Record<number, string> = {
+  const codes: Record<number, ErrorCode> = {
     [CloseReason.REFUSED]: "ERR_CONNECTION_REFUSED",
     [CloseReason.UNREACHABLE]: "ERR_HOST_UNREACHABLE",
     [CloseReason.CONNECT_TIMEOUT]: "ERR_TIMEOUT_CONNECT",
@@ -385,7 +385,7 @@ export class WispDialer implements Dialer {
 
   constructor(private readonly options: WispDialerOptions) {
     const u = new URL(options.url);
-    if (!u.pathname.endsWith("/")) throw new LmwError("ERR_INVALID_ARGUMENT", "Wisp endpoint URLs end in '/'", { layer: "wisp" });
+    if (!u.pathname.endsWith("/")) throw new LmwError("ERR_INVALID_ARG", "Wisp endpoint URLs end in '/'", { layer: "wisp" });
     this.hwm = options.readableHighWaterMark ?? 1 << 20;
     this.maxPayload = options.maxDataPayload ?? 65536 - HEADER_SIZE;
   }

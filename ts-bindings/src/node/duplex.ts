@@ -1,7 +1,7 @@
 // A Node Duplex over a ByteSocket, so Node's own http/https client (createConnection) or
 // undici can run over a connection of the embedded stack.
 import { Duplex } from "node:stream";
-import type { ByteSocket, SocketInfo } from "./socket-types.js";
+import type { ByteSocket, SocketInfo } from "../device/socket-types.js";
 
 /** The Duplex, with the few net.Socket methods Node's HTTP client calls (no-ops here:
  *  lwIP's pcb has its own Nagle/keepalive settings). `info` resolves like `opened`. */

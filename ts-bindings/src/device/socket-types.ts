@@ -1,6 +1,5 @@
-// The shapes shared by every layer that moves bytes: sockets handed to users
-// (connectTcp / connectTls, Cloudflare-style web streams), and the Dialer the router
-// hands each flow to (Node sockets, or Wisp streams in a browser).
+// The shapes of the sockets the device hands to users (connectTcp / connectTls,
+// Cloudflare-style web streams) and what they report once open.
 
 /** A bidirectional byte stream with web-stream halves (as Cloudflare's connect()). */
 export interface ByteSocket {
@@ -53,29 +52,4 @@ export interface SocketInfo {
   tls?: TlsInfo;
   /** Set for connections a Network opened (connectTcp, connectTls, fetch). */
   timing?: ConnectTiming;
-}
-
-/** Where the router sends each flow the device opens. */
-export interface Dialer {
-  /** Opens a TCP stream to host:port (a name or an IP literal). Rejects with an LmwError
-   *  (ERR_CONNECTION_REFUSED, ERR_DNS_NOT_FOUND, ERR_TIMEOUT_CONNECT, ERR_BLOCKED...). */
-  dialTcp(target: { host: string; port: number }, options?: { signal?: AbortSignal }): Promise<DialedStream>;
-  /** Opens a UDP flow to host:port. */
-  dialUdp?(target: { host: string; port: number }, options?: { signal?: AbortSignal }): Promise<DialedDatagrams>;
-  /** Releases everything (sockets, WebSockets, timers). */
-  close(): Promise<void>;
-}
-
-/** A dialed TCP stream: web streams; `readable` ends on FIN, errors on reset. */
-export interface DialedStream {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
-  /** Forced close. */
-  destroy(reason?: unknown): void;
-}
-
-export interface DialedDatagrams {
-  send(datagram: Uint8Array): void;
-  onMessage(handler: (datagram: Uint8Array) => void): void;
-  close(): void;
 }

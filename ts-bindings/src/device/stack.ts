@@ -2,11 +2,11 @@
 // timer scheduler and its event queue. C calls back only to queue events; this class
 // drains the queue after the C call has returned (a microtask later) and never re-enters
 // lwIP from inside a callback.
-import { LmwError } from "./errors.js";
-import { LmwEvent, LmwLog } from "./generated/exports.js";
-import { Memory } from "./memory.js";
-import { instantiate, type LmwHost, type LmwModule, type ModuleSource } from "./module.js";
-import { lwipErrorName, mbedtlsErrorName } from "./native-errors.js";
+import { LmwError } from "../errors.js";
+import { LmwEvent, LmwLog } from "../ffi/generated/exports.js";
+import { Memory } from "../ffi/memory.js";
+import { instantiate, type LmwHost, type LmwModule, type ModuleSource } from "../ffi/module.js";
+import { lwipErrorName, mbedtlsErrorName } from "../ffi/native-errors.js";
 
 export type LogSource = "lwip" | "mbedtls" | "app" | "assert" | "keylog";
 export interface LogEntry {

@@ -2,12 +2,13 @@
 // (names come back from the fake DNS), then let the device's SYN through and splice the
 // two streams; answer the device's DNS queries; relay UDP.
 import { buildAnswer, FakeDns, isFakeAddress, isIPv4Literal, parseQuery } from "./dns-responder.js";
-import { LmwError } from "./errors.js";
-import { LmwEvent } from "./generated/exports.js";
-import type { Netif } from "./netif.js";
-import type { DialedDatagrams, DialedStream, Dialer } from "./socket-types.js";
-import { StackListener, type StackSocket } from "./stack-socket.js";
-import type { Stack } from "./stack.js";
+import { LmwError } from "../errors.js";
+import { LmwEvent } from "../ffi/generated/exports.js";
+import type { Netif } from "../link/netif.js";
+import type { DialedDatagrams, DialedStream, Dialer } from "../dialer/types.js";
+import { StackListener } from "../device/listener.js";
+import type { StackSocket } from "../device/socket.js";
+import type { Stack } from "../device/stack.js";
 
 export interface RouterOptions {
   dialer: Dialer & { resolve?(name: string): Promise<boolean> };
@@ -43,7 +44,7 @@ export class Router {
     });
     const err = stack.mod._lmw_router_enable(netif.ptr, this.#flowId);
     if (err !== 0) throw new LmwError("ERR_ROUTER", `cannot enable the router (${err})`, { layer: "lwip", nativeCode: err });
-    // The port the C NAT sends every flow to (native/netif/router.h), read from the module.
+    // The port the C NAT sends every flow to (native/router/router.h), read from the module.
     const port = stack.constant("ROUTER_TCP_PORT");
     this.#listener = new StackListener(stack, { ip: netif.ip, port, backlog: 250 }, (s) => this.#onAccepted(s));
     stack.onRouterUdp = (packet) => this.#onUdp(packet);

@@ -5,15 +5,15 @@
 // "GET ... Connection: close", the bytes until the server closes. This file only starts
 // it (lmw_app_https_get), collects the raw bytes it hands to the host, waits for
 // LMW_EV_APP_DONE, and parses the HTTP/1.1 response with the library's strict parser.
-import { BUNDLED_CA_PEM } from "./generated/ca-bundle.js";
-import { concatBytes } from "./bytes.js";
-import { LwipErr } from "./generated/errors.js";
-import { LmwEvent } from "./generated/exports.js";
-import { LmwError } from "./errors.js";
-import { ResponseParser, type HeaderList } from "./http/parser.js";
-import { lwipErrorName, tlsHandshakeError } from "./native-errors.js";
-import { isIPv4Literal, type Network } from "./network.js";
-import type { Stack } from "./stack.js";
+import { BUNDLED_CA_PEM } from "../ffi/generated/ca-bundle.js";
+import { concatBytes } from "../bytes.js";
+import { LwipErr } from "../ffi/generated/errors.js";
+import { LmwEvent } from "../ffi/generated/exports.js";
+import { LmwError } from "../errors.js";
+import { ResponseParser, type HeaderList } from "../http/parser.js";
+import { lwipErrorCode, lwipErrorName, tlsHandshakeError } from "../ffi/native-errors.js";
+import { isIPv4Literal, type Network } from "../network.js";
+import type { Stack } from "../device/stack.js";
 
 export interface CClientOptions {
   /** Trusted roots (PEM). Default: the bundled CA set (the same as fetch's). */
@@ -207,7 +207,7 @@ export async function runCClient(network: Network, url: string | URL, options: C
         return new LmwError("ERR_CONNECTION_ABORTED", `connection aborted (${where})`, { layer: "lwip", nativeCode: status });
       }
       if (tlsErr !== 0) return tlsHandshakeError(tlsErr, verifyFlags, host);
-      return new LmwError(`ERR_LWIP_${lwipErrorName(status).replace(/^ERR_/, "")}`,
+      return new LmwError(lwipErrorCode(status),
         `the C client failed: ${lwipErrorName(status)} (${where})`, { layer: "lwip", nativeCode: status });
     }
 
@@ -224,7 +224,7 @@ export async function runCClient(network: Network, url: string | URL, options: C
     stack.kick();
     if (err !== 0) {
       cleanup();
-      fail(new LmwError(err === ERR_ARG ? "ERR_INVALID_ARG" : `ERR_LWIP_${lwipErrorName(err).replace(/^ERR_/, "")}`,
+      fail(new LmwError(err === ERR_ARG ? "ERR_INVALID_ARG" : lwipErrorCode(err),
         `cannot start the C client for ${where}: ${lwipErrorName(err)}`, { layer: "api", nativeCode: err }));
       return;
     }

@@ -3,15 +3,15 @@
 import { lookup } from "node:dns/promises";
 import { createSocket } from "node:dgram";
 import { isIP, connect, type Socket } from "node:net";
-import { LmwError } from "../errors.js";
-import type { DialedDatagrams, DialedStream, Dialer } from "../socket-types.js";
+import { LmwError, type ErrorCode } from "../errors.js";
+import type { DialedDatagrams, DialedStream, Dialer } from "./types.js";
 
 export interface NodeDialerOptions {
   /** Milliseconds to wait for the TCP connection (default 15000). */
   connectTimeout?: number;
 }
 
-const ERRNO_CODES: Record<string, [string, string]> = {
+const ERRNO_CODES: Record<string, [ErrorCode, string]> = {
   ECONNREFUSED: ["ERR_CONNECTION_REFUSED", "connection refused"],
   ECONNRESET: ["ERR_CONNECTION_RESET", "connection reset by peer"],
   EPIPE: ["ERR_CONNECTION_RESET", "connection reset by peer"],

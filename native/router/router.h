@@ -1,4 +1,4 @@
-/* The router's NAT hooks inside lmw_netif (native/netif/router.c). */
+/* The router's NAT hooks inside lmw_netif (native/router/router.c). */
 #ifndef LMW_ROUTER_H
 #define LMW_ROUTER_H
 
