@@ -15,6 +15,12 @@
 #include "lmw_internal.h"
 #include "lmw_tls_hooks.h"
 
+/* lwIP polls a connection every this many TCP slow-timer ticks (TCP_SLOW_INTERVAL, 500 ms):
+ * a close that found no memory for its FIN is retried once a second. */
+#define CLOSE_RETRY_POLL_TICKS 2
+/* altcp_write and altcp_recved take u16_t lengths: larger amounts go in parts. */
+#define ALTCP_LEN_MAX 0xFFFF
+
 static lmw_conn *all_conns;
 
 /* Bytes queued for lmw_conn_read. */
@@ -123,7 +129,7 @@ static void conn_attach(lmw_conn *c, struct altcp_pcb *pcb) {
   altcp_recv(pcb, cb_recv);
   altcp_sent(pcb, cb_sent);
   altcp_err(pcb, cb_err);
-  altcp_poll(pcb, cb_poll, 2);
+  altcp_poll(pcb, cb_poll, CLOSE_RETRY_POLL_TICKS);
   if (c->tls) lmw_tls_config_attach(c->tls, (mbedtls_ssl_context *)altcp_tls_context(pcb));
 }
 
@@ -248,7 +254,7 @@ int lmw_conn_write(lmw_conn *c, const uint8_t *buf, size_t len, size_t *written)
     if (room == 0 || (altcp_sndqueuelen(c->pcb) >= TCP_SND_QUEUELEN - 1)) break;
     size_t n = len - done;
     if (n > room) n = room;
-    if (n > 0xFFFF) n = 0xFFFF;
+    if (n > ALTCP_LEN_MAX) n = ALTCP_LEN_MAX;
     err_t err = altcp_write(c->pcb, buf + done, (u16_t)n, TCP_WRITE_FLAG_COPY);
     if (err == ERR_MEM) break; /* would block */
     if (err != ERR_OK) return err;
@@ -281,7 +287,7 @@ int lmw_conn_read(lmw_conn *c, uint8_t *buf, size_t cap, size_t *n) {
   if (got > 0 && c->pcb != NULL) {
     size_t left = got;
     while (left > 0) {
-      u16_t part = (u16_t)(left > 0xFFFF ? 0xFFFF : left);
+      u16_t part = (u16_t)(left > ALTCP_LEN_MAX ? ALTCP_LEN_MAX : left);
       altcp_recved(c->pcb, part);
       left -= part;
     }

@@ -29,6 +29,10 @@
 
 struct netif;
 
+/** The virtual link's MTU: Ethernet's, as on the Pico W's Wi-Fi (lmw_netif_add, the
+ *  router's frames, the "MTU" constant). */
+#define LMW_LINK_MTU 1500
+
 /* ---- TLS configuration (lmw_tls_config.c) ---- */
 
 struct lmw_tls_config {

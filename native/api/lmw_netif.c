@@ -14,10 +14,14 @@
 #include "lmw_internal.h"
 #include "router.h"
 
+/* The longest frame the netif sends: lwIP fragments IP packets at the MTU, and the
+ * link carries no FCS or VLAN tag. */
+#define FRAME_MAX (SIZEOF_ETH_HDR + LMW_LINK_MTU)
+
 struct lmw_netif {
   struct netif nif;
   uint32_t link_id;
-  uint8_t frame[1600]; /* one outgoing frame, linearised */
+  uint8_t frame[FRAME_MAX]; /* one outgoing frame, linearised */
 };
 
 static err_t netif_linkoutput(struct netif *netif, struct pbuf *p) {
@@ -33,7 +37,7 @@ static err_t netif_linkoutput(struct netif *netif, struct pbuf *p) {
 static err_t netif_init_cb(struct netif *netif) {
   netif->name[0] = 'e';
   netif->name[1] = 'n';
-  netif->mtu = 1500;
+  netif->mtu = LMW_LINK_MTU;
   netif->hwaddr_len = ETH_HWADDR_LEN;
   netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
   netif->output = etharp_output;
@@ -65,7 +69,7 @@ int lmw_netif_add(uint32_t link_id, const uint8_t *mac6, const char *ip, const c
 }
 
 int lmw_netif_input(lmw_netif *n, uint8_t *frame, size_t len) {
-  if (len == 0 || len > 0xFFFF) return ERR_ARG;
+  if (len == 0 || len > 0xFFFF) return ERR_ARG; /* pbuf lengths are u16_t */
   if (lmw_router_input(n, frame, len)) return ERR_OK;
   struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
   if (p == NULL) return ERR_MEM;

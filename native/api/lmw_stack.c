@@ -25,6 +25,12 @@
 
 unsigned char lmw_lwip_debug_types; /* LWIP_DBG_TYPES_ON (lwipopts.h) */
 
+#ifdef LWIP_DEBUG /* lwIP tests whether it is defined, not its value */
+#define LWIP_DEBUG_BUILT 1
+#else
+#define LWIP_DEBUG_BUILT 0
+#endif
+
 extern mbedtls_time_t lmw_mbedtls_time(mbedtls_time_t *timer);
 
 static int initialised;
@@ -83,7 +89,8 @@ int32_t lmw_constant(const char *name) {
       {"TCP_MSS", TCP_MSS},
       {"TCP_WND", TCP_WND},
       {"TCP_SND_BUF", TCP_SND_BUF},
-      {"MTU", 1500},
+      {"MTU", LMW_LINK_MTU},
+      {"LWIP_DEBUG", LWIP_DEBUG_BUILT},
       {"TLS_IN_CONTENT_LEN", MBEDTLS_SSL_IN_CONTENT_LEN},
       {"TLS_OUT_CONTENT_LEN", MBEDTLS_SSL_OUT_CONTENT_LEN},
       {"ROUTER_TCP_PORT", LMW_ROUTER_TCP_PORT},

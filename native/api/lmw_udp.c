@@ -10,6 +10,9 @@
 #include "lmw_internal.h"
 
 #define LMW_UDP_QUEUE_MAX 64
+/* The largest UDP payload of one IPv4 datagram: 65535 bytes less the IPv4 (20) and UDP
+ * (8) headers. lwIP fragments it to the link's MTU. */
+#define UDP_PAYLOAD_MAX (0xFFFF - 20 - 8)
 
 struct udp_datagram {
   struct udp_datagram *next;
@@ -66,7 +69,7 @@ int lmw_udp_new(uint32_t user_id, lmw_udp **out) {
 
 int lmw_udp_send(lmw_udp *u, const char *ip, uint16_t port, const uint8_t *data, size_t len) {
   ip_addr_t addr;
-  if (!ipaddr_aton(ip, &addr) || len > 0xFFFF - 28) return ERR_ARG;
+  if (!ipaddr_aton(ip, &addr) || len > UDP_PAYLOAD_MAX) return ERR_ARG;
   struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
   if (p == NULL) return ERR_MEM;
   pbuf_take(p, data, (u16_t)len);

@@ -32,7 +32,8 @@ export interface NetworkOptions {
   tls?: TlsClientOptions;
   /** Device addresses (QEMU user-networking defaults: 10.0.2.15/24, gw .2, DNS .3). */
   device?: DeviceOptions;
-  /** Debug output of lwIP / Mbed TLS (levels 0-4) to onLog. */
+  /** Debug output of lwIP / Mbed TLS (levels 0-4) to onLog. lwIP's needs a module built
+   *  with LMW_LWIP_DEBUG=1; the release module logs one line saying it has none. */
   debug?: { lwip?: boolean; mbedtls?: number };
   onLog?: (entry: LogEntry) => void;
   /** Sees every Ethernet frame on the device's link (a pcap writer, the playground). */

@@ -57,6 +57,7 @@ export class Stack implements AsyncDisposable {
   #handlers = new Map<number, EventHandler>();
   #linkSinks = new Map<number, (frame: Uint8Array) => void>();
   #nextId = 1;
+  #lwipDebugNoted = false;
   #events: number[] = [];
   #drainQueued = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -137,7 +138,14 @@ export class Stack implements AsyncDisposable {
     this.#onLog = onLog;
   }
 
+  /** lwIP's debug output exists only in a build with it compiled in (LMW_LWIP_DEBUG=1
+   *  npm run build); elsewhere `lwip: true` logs one line saying so, and nothing more. */
   setDebug(debug: { lwip?: boolean; mbedtls?: number }): void {
+    if (debug.lwip && !this.#lwipDebugNoted && this.constant("LWIP_DEBUG") !== 1) {
+      this.#lwipDebugNoted = true;
+      const text = "lwIP debug output is not compiled into this module (build with LMW_LWIP_DEBUG=1)";
+      this.#onLog?.({ stack: this.name, source: "lwip", text });
+    }
     this.mod._lmw_set_debug(debug.lwip ? 1 : 0, debug.mbedtls ?? 0);
   }
 
