@@ -3,6 +3,7 @@
 // a timer appears).
 
 import { createHash, randomBytes } from "node:crypto";
+import { EventEmitter, once } from "node:events";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
@@ -58,6 +59,9 @@ function readAll(req: http.IncomingMessage): Promise<Buffer> {
 
 const BIG = randomBytes(10 * 1024 * 1024);
 const BIG_SHA = createHash("sha256").update(BIG).digest("hex");
+
+/** Emits a route's path when its request reached the server. */
+const arrivals = new EventEmitter();
 
 const routes: Record<string, Handler> = {
   "/hello": (_req, res) => {
@@ -121,7 +125,8 @@ const routes: Record<string, Handler> = {
     res.write(Buffer.alloc(1024, 1));
   },
   "/never": () => {
-    // no response at all
+    // no response at all; tests wait for the request to arrive here
+    arrivals.emit("/never");
   },
   "/redirect-301": (_req, res) => {
     res.writeHead(301, { location: "/echo" });
@@ -418,8 +423,10 @@ describe("fetch: aborts, timeouts, failures", () => {
 
   it("abort while waiting for headers", async () => {
     const ac = new AbortController();
+    const arrived = once(arrivals, "/never");
     const p = client.fetch(`${server.url}/never`, { signal: ac.signal });
-    setTimeout(() => ac.abort(), 50);
+    await arrived; // the request is out and the client waits for the head
+    ac.abort();
     await expect(p).rejects.toMatchObject({ name: "AbortError" });
   });
 
