@@ -219,6 +219,7 @@ describe("the book's HTTPS client in C", () => {
       expect(net.device.heapInUse() - heap).toBe(0);
       expect(net.device.assertCount()).toBe(0);
       expect(net.device.stat("tcp_active")).toBe(0);
+      expect(net.device.stat("conns")).toBe(0); // the C app holds no lmw_conn handles either
     });
   });
 });

@@ -69,6 +69,8 @@ async function settled(net: Network): Promise<void> {
     const s = net.stats();
     expect(s.devicePcbs).toBe(0);
     expect(s.routerPcbs).toBe(1); // its listener
+    expect(s.deviceConns).toBe(0);
+    expect(s.routerConns).toBe(1); // its listener's handle
     expect(s.flows).toBe(0);
   }, { timeout: 15_000, interval: 200 });
 }

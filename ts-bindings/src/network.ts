@@ -287,13 +287,25 @@ export class Network implements AsyncDisposable {
   }
 
   /** Resource counters, for leak checks and the playground. */
-  stats(): { deviceHeap: number; routerHeap: number; devicePcbs: number; routerPcbs: number; flows: number; asserts: number } {
+  stats(): {
+    deviceHeap: number;
+    routerHeap: number;
+    devicePcbs: number;
+    routerPcbs: number;
+    /** C connection handles (lmw_conn) not yet freed: sockets and listeners. */
+    deviceConns: number;
+    routerConns: number;
+    flows: number;
+    asserts: number;
+  } {
     const pcbs = (s: Stack) => s.stat("tcp_active") + s.stat("tcp_time_wait") + s.stat("tcp_listen");
     return {
       deviceHeap: this.device.heapInUse(),
       routerHeap: this.routerStack.heapInUse(),
       devicePcbs: pcbs(this.device),
       routerPcbs: pcbs(this.routerStack),
+      deviceConns: this.device.stat("conns"),
+      routerConns: this.routerStack.stat("conns"),
       flows: this.router.flowCount(),
       asserts: this.device.assertCount() + this.routerStack.assertCount(),
     };
