@@ -6,7 +6,8 @@ import { StackListener } from "../ts-bindings/src/device/listener.js";
 import { StackSocket } from "../ts-bindings/src/device/socket.js";
 import { TlsConfig, type TlsClientOptions, type TlsVersion } from "../ts-bindings/src/device/tls-config.js";
 import { Pki, type Cert } from "./helpers/pki.js";
-import { readAll, stackPair, type StackPair } from "./helpers/stacks.js";
+import { stackPair, type StackPair } from "./helpers/stacks.js";
+import { readAll } from "./helpers/streams.js";
 
 let pki: Pki;
 let root: Cert;
