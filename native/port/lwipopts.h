@@ -107,7 +107,8 @@
  * host log once lmw_set_debug() (the TypeScript `debug: { lwip: true }` option) sets
  * lmw_lwip_debug_types, which lwIP reads as LWIP_DBG_TYPES_ON at every LWIP_DEBUGF.
  * lwIP tests LWIP_DEBUG with #ifdef: it is defined only here, never as 0.
- * Without it, LWIP_ERROR's messages are dropped too (their handlers still run). */
+ * Without it, LWIP_ERROR's messages are dropped too (their handlers still run). Leaving
+ * it out makes lmw.wasm 12.5 KB smaller (440,295 -> 427,797 bytes; gzip -9: 4.5 KB). */
 extern unsigned char lmw_lwip_debug_types;
 #if defined(LMW_LWIP_DEBUG) && LMW_LWIP_DEBUG
 #define LWIP_DEBUG                  1
