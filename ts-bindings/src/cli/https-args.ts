@@ -3,6 +3,7 @@
 // the network.
 import { parseArgs } from "node:util";
 import type { TlsVersion } from "../device/tls-config.js";
+import { parseConnectTo, parseResolve, type ConnectToRule, type ResolveRule } from "../dialer/mapping.js";
 import { exitCodeHelp } from "./exit-codes.js";
 
 export const NAME = "lwip-https";
@@ -34,6 +35,12 @@ Options:
       --tls-max <1.2|1.3>      highest TLS version to offer
       --connect-timeout <s>    limit for TCP connect + TLS handshake, seconds
   -m, --max-time <s>           limit for the whole transfer, seconds
+      --resolve <host:port:addr[,addr]...>
+                               connect to addr for host:port (curl's meaning; host "*" is
+                               any name); SNI, Host and the certificate check keep host
+      --connect-to <host1:port1:host2:port2>
+                               a request for host1:port1 connects to host2:port2 instead
+                               (empty fields: any host/port, or unchanged); before --resolve
       --c-client               run the book's C client (native/apps/https_client.c) instead
                                of fetch: HTTPS GET only
       --pcap <file>            write a capture of the device's Ethernet link (pcap)
@@ -65,6 +72,8 @@ const OPTIONS = {
   "connect-timeout": { type: "string" },
   "max-time": { type: "string", short: "m" },
   "c-client": { type: "boolean" },
+  resolve: { type: "string", multiple: true },
+  "connect-to": { type: "string", multiple: true },
   pcap: { type: "string" },
   keylog: { type: "string" },
   version: { type: "boolean", short: "V" },
@@ -93,6 +102,8 @@ export interface CliOptions {
   connectTimeoutMs?: number;
   maxTimeMs?: number;
   cClient: boolean;
+  resolve: ResolveRule[];
+  connectTo: ConnectToRule[];
   pcap?: string;
   keylog?: string;
 }
@@ -107,6 +118,15 @@ function tlsVersion(text: string | undefined, what: string): TlsVersion | undefi
   if (text === undefined) return undefined;
   if (text !== "1.2" && text !== "1.3") throw new UsageError(`${what}: 1.2 or 1.3, not ${text}`);
   return text;
+}
+
+/** A --resolve / --connect-to rule, or its error as a usage error. */
+function rule<T>(parseRule: (text: string) => T, text: string): T {
+  try {
+    return parseRule(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 export type Parsed = { help: true } | { version: true } | { options: CliOptions };
@@ -174,6 +194,8 @@ export function parse(argv: string[]): Parsed {
       connectTimeoutMs: seconds(values["connect-timeout"], "--connect-timeout"),
       maxTimeMs: seconds(values["max-time"], "-m/--max-time"),
       cClient,
+      resolve: (values.resolve ?? []).map((t) => rule(parseResolve, t)),
+      connectTo: (values["connect-to"] ?? []).map((t) => rule(parseConnectTo, t)),
       pcap: values.pcap,
       keylog: values.keylog,
     },

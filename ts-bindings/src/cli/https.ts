@@ -47,12 +47,16 @@ async function run(o: CliOptions, io: CliIo): Promise<number> {
     connectTimeout: o.connectTimeoutMs,
     http: o.connectTimeoutMs !== undefined ? { connectTimeout: o.connectTimeoutMs } : undefined,
     pcap: o.pcap !== undefined,
+    resolve: o.resolve,
+    connectTo: o.connectTo,
     keylog: o.keylog !== undefined,
     onConnection: o.verbose ? (c) => connectionLines(c).forEach(info) : undefined,
     onRequestHead: o.verbose ? (head) => io.stderr.write(head.split("\r\n").map((l) => `> ${l}\n`).join("") + ">\n") : undefined,
   });
   info(`${NAME} ${VERSION}: device 10.0.2.15 (lwIP + Mbed TLS, WebAssembly) -> router 10.0.2.2 (lwIP, NAT) -> Node sockets`);
   info(o.insecure ? "certificate verification is OFF (-k)" : `trusting ${o.cacert ? `the roots in ${o.cacert}` : "the bundled CA set"}`);
+  for (const r of o.resolve) info(`Added ${r.host}:${r.port}:${r.addresses.join(",")} to the name table (--resolve)`);
+  for (const r of o.connectTo) info(`Connecting ${r.host ?? "any host"}:${r.port ?? "any port"} to ${r.toHost ?? "the same host"}:${r.toPort ?? "the same port"} (--connect-to)`);
 
   const ac = new AbortController();
   const timer = o.maxTimeMs !== undefined
