@@ -35,6 +35,7 @@
 #include "host.h"
 #include "lmw_tls_hooks.h"
 #include "lmw_internal.h"
+#include "lmw_text.h"
 #include "router.h"
 #include "https_client.h" /* the book's HTTPS client: lmw_app_https_tls_status */
 
@@ -643,11 +644,13 @@ void lmw_tls_on_status(mbedtls_ssl_context *ssl, int status, int ret) {
     if (c->pcb == NULL || c->tls == NULL || altcp_tls_context(c->pcb) != ssl) continue;
     switch (status) {
       case LMW_TLS_STATUS_HANDSHAKE_FAILED:
+        lmw_tls_failure_note(c, ssl);
         c->tls_err = ret;
         c->verify_flags = mbedtls_ssl_get_verify_result(ssl);
         if (c->verify_flags == (uint32_t)-1) c->verify_flags = 0;
         break; /* lwIP calls our err callback next */
       case LMW_TLS_STATUS_READ_FAILED:
+        lmw_tls_failure_note(c, ssl);
         /* lwIP drops this silently and would leave the connection hanging. */
         if (!c->failed) {
           c->tls_err = ret;
@@ -861,6 +864,7 @@ int lmw_conn_connect(lmw_conn *c, const char *ip, uint16_t port) {
     /* Without a name Mbed TLS 3.6 refuses to verify (fails closed): SNI and the name
        check both come from here. */
     int ret = c->hostname ? mbedtls_ssl_set_hostname(ssl, c->hostname) : 0;
+    lmw_tls_failure_watch(c, ssl);
     if (ret == 0 && c->offer) ret = mbedtls_ssl_set_session(ssl, &c->offer->session);
     c->offer = NULL;
     if (ret != 0) {
@@ -1046,6 +1050,7 @@ void lmw_conn_free(lmw_conn *c) {
   }
   if (c->rx) pbuf_free(c->rx);
   free(c->hostname);
+  lmw_tls_failure_forget(c);
   conn_unlink(c);
   free(c);
 }
@@ -1060,30 +1065,8 @@ uint32_t lmw_conn_verify_flags(lmw_conn *c) {
 
 /* ---- lmw_conn_info ---- */
 
-struct text {
-  char *buf;
-  size_t cap, len;
-};
-
-static void text_add(struct text *t, const char *key, const char *value) {
-  size_t kl = strlen(key), vl = strlen(value);
-  size_t need = kl + 1 + vl + 1;
-  if (t->len + need < t->cap) {
-    memcpy(t->buf + t->len, key, kl);
-    t->buf[t->len + kl] = '=';
-    memcpy(t->buf + t->len + kl + 1, value, vl);
-    t->buf[t->len + kl + 1 + vl] = '\n';
-    t->buf[t->len + need] = '\0';
-  }
-  t->len += need;
-}
-
-static void x509_time_text(char *out, size_t cap, const mbedtls_x509_time *tm) {
-  snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm->year, tm->mon, tm->day, tm->hour, tm->min, tm->sec);
-}
-
 int lmw_conn_info(lmw_conn *c, char *buf, size_t cap, size_t *len) {
-  struct text t = {buf, cap, 0};
+  struct lmw_text t = {buf, cap, 0};
   char value[1024];
   if (cap > 0) buf[0] = '\0';
   if (c->pcb != NULL && !c->listener) {
@@ -1093,35 +1076,20 @@ int lmw_conn_info(lmw_conn *c, char *buf, size_t cap, size_t *len) {
         altcp_get_tcp_addrinfo(c->pcb, 0, &remote, &rport) == ERR_OK) {
       char ip[IPADDR_STRLEN_MAX];
       snprintf(value, sizeof value, "%s:%u", ipaddr_ntoa_r(&local, ip, sizeof ip), lport);
-      text_add(&t, "local", value);
+      lmw_text_add(&t, "local", value);
       snprintf(value, sizeof value, "%s:%u", ipaddr_ntoa_r(&remote, ip, sizeof ip), rport);
-      text_add(&t, "remote", value);
+      lmw_text_add(&t, "remote", value);
     }
   }
   mbedtls_ssl_context *ssl = (c->pcb && c->tls) ? (mbedtls_ssl_context *)altcp_tls_context(c->pcb) : NULL;
   if (ssl != NULL && lmw_altcp_tls_handshake_done(c->pcb)) {
-    text_add(&t, "tls_version", mbedtls_ssl_get_version(ssl));
-    text_add(&t, "tls_suite", mbedtls_ssl_get_ciphersuite(ssl));
+    lmw_text_add(&t, "tls_version", mbedtls_ssl_get_version(ssl));
+    lmw_text_add(&t, "tls_suite", mbedtls_ssl_get_ciphersuite(ssl));
     const char *alpn = mbedtls_ssl_get_alpn_protocol(ssl);
-    if (alpn) text_add(&t, "alpn", alpn);
+    if (alpn) lmw_text_add(&t, "alpn", alpn);
     for (const mbedtls_x509_crt *crt = mbedtls_ssl_get_peer_cert(ssl); crt != NULL && crt->raw.len > 0;
          crt = crt->next) {
-      if (mbedtls_x509_dn_gets(value, sizeof value, &crt->subject) < 0) value[0] = '\0';
-      text_add(&t, "peer_subject", value);
-      if (mbedtls_x509_dn_gets(value, sizeof value, &crt->issuer) < 0) value[0] = '\0';
-      text_add(&t, "peer_issuer", value);
-      x509_time_text(value, sizeof value, &crt->valid_from);
-      text_add(&t, "peer_not_before", value);
-      x509_time_text(value, sizeof value, &crt->valid_to);
-      text_add(&t, "peer_not_after", value);
-      size_t b64len = 0;
-      (void)mbedtls_base64_encode(NULL, 0, &b64len, crt->raw.p, crt->raw.len);
-      char *b64 = (char *)malloc(b64len + 1);
-      if (b64 && mbedtls_base64_encode((unsigned char *)b64, b64len + 1, &b64len, crt->raw.p, crt->raw.len) == 0) {
-        b64[b64len] = '\0';
-        text_add(&t, "peer_der", b64);
-      }
-      free(b64);
+      lmw_text_cert(&t, crt);
     }
   }
   *len = t.len;

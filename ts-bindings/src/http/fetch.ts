@@ -47,8 +47,20 @@ export interface FetchTiming {
   reused: boolean;
 }
 
+/** The connection a request head went out on. */
+export interface RequestConnection {
+  info: SocketInfo;
+  /** A kept-alive connection (its set-up was reported with an earlier request). */
+  reused: boolean;
+}
+
 export interface ExtraInit {
   onTiming?: (t: FetchTiming) => void;
+  /** Each request head as written (latin1 text, the final blank line left out), redirects included. */
+  onRequestHead?: (head: string, connection: RequestConnection) => void;
+  /** Each final response head as received, redirects included: names in the server's
+   *  case and order (Response.headers lowercases and sorts them). */
+  onResponseHead?: (head: ResponseHead) => void;
   connectTimeout?: number;
   headersTimeout?: number;
   bodyTimeout?: number;
@@ -79,11 +91,10 @@ interface Hop {
   signal: AbortSignal;
 }
 
-interface Settings {
+interface Settings extends Pick<ExtraInit, "onTiming" | "onRequestHead" | "onResponseHead"> {
   connectTimeout: number;
   headersTimeout: number;
   bodyTimeout: number;
-  onTiming?: (t: FetchTiming) => void;
 }
 
 /** Thrown inside one attempt when a reused connection failed before any response byte. */
@@ -145,7 +156,8 @@ async function readWithin(
   }
 }
 
-function serializeHead(hop: Hop, userAgent: string): Uint8Array {
+/** The request head, CRLF-terminated lines without the final blank line (latin1 text). */
+function serializeHead(hop: Hop, userAgent: string): string {
   const { url, method, headers, body } = hop;
   const lines: string[] = [`${method} ${url.pathname}${url.search} HTTP/1.1`];
   const defaults: Array<[string, string]> = [
@@ -163,7 +175,7 @@ function serializeHead(hop: Hop, userAgent: string): Uint8Array {
   if (body instanceof Uint8Array) lines.push(`content-length: ${body.length}`);
   else if (body !== null) lines.push("transfer-encoding: chunked");
   else if (method === "POST" || method === "PUT" || method === "PATCH") lines.push("content-length: 0");
-  return latin1Bytes(lines.join("\r\n") + "\r\n\r\n");
+  return lines.join("\r\n");
 }
 
 async function writeChunked(writer: WritableStreamDefaultWriter<Uint8Array>, body: ReadableStream<Uint8Array>): Promise<void> {
@@ -247,7 +259,8 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
     };
 
     // Send the head (with a small known body in the same write), then the rest.
-    const head = serializeHead(hop, userAgent);
+    const headText = serializeHead(hop, userAgent);
+    const head = latin1Bytes(headText + "\r\n\r\n");
     let bodyWritten = hop.body === null;
     let bodyWrite: Promise<void> = Promise.resolve();
     try {
@@ -261,6 +274,7 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
     } catch (e) {
       failBeforeResponse(e);
     }
+    settings.onRequestHead?.(headText, { info: conn.info, reused });
     if (!bodyWritten) {
       const body = hop.body!;
       bodyWrite = (body instanceof Uint8Array ? conn.writer.write(body) : writeChunked(conn.writer, body)).then(
@@ -307,6 +321,7 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
 
     // The body, pulled from the socket as the consumer reads.
     const h: ResponseHead = resHead;
+    settings.onResponseHead?.(h);
     const nullBody = NULL_BODY_STATUSES.has(h.status) || hop.method === "HEAD";
     let finished = false;
     let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
@@ -440,6 +455,8 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
       headersTimeout: init?.headersTimeout ?? options.headersTimeout ?? 60000,
       bodyTimeout: init?.bodyTimeout ?? options.bodyTimeout ?? 60000,
       onTiming: init?.onTiming,
+      onRequestHead: init?.onRequestHead,
+      onResponseHead: init?.onResponseHead,
     };
     const signal = request.signal;
     let method = request.method;
