@@ -114,7 +114,8 @@ export class Network implements AsyncDisposable {
     device.mod._lmw_dns_set_server(0, dns.ptr);
     this.#http = createFetch({
       connect: (o) => o.tls
-        ? this.connectTls({ host: o.host, port: o.port, servername: o.servername, alpn: o.alpn, signal: o.signal })
+        // fetch speaks HTTP/1.1 only, and says so by ALPN (servers that insist on ALPN accept it).
+        ? this.connectTls({ host: o.host, port: o.port, servername: o.servername, alpn: o.alpn ?? ["http/1.1"], signal: o.signal })
         : this.connectTcp({ host: o.host, port: o.port, signal: o.signal }),
     }, {
       version: VERSION,

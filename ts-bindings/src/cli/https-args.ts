@@ -19,15 +19,29 @@ Options:
       --cacert <file>          trust the roots in this PEM file instead of the bundled set
   -k, --insecure               do not verify the server's certificate (INSECURE)
   -v, --verbose                connection, TLS and timing details, headers ("* ", "> ", "< ") to stderr
-  -o, --output <file>          write the body to <file> instead of stdout
+  -o, --output <file>          write the body to <file> instead of stdout ("-": stdout,
+                               even binary to a terminal)
+  -w, --write-out <format>     print <format> after the transfer, with curl's variables:
+                               %{http_code} %{url_effective} %{num_redirects}
+                               %{size_download} %{size_header} %{speed_download}
+                               %{content_type} %{remote_ip} %{remote_port} %{local_ip}
+                               %{local_port} %{scheme} %{http_version} %{exitcode}
+                               %{errormsg} %{time_namelookup} %{time_connect}
+                               %{time_appconnect} %{time_pretransfer}
+                               %{time_starttransfer} %{time_redirect} %{time_total}
+                               (seconds), %header{name}, %{stderr} %{stdout}, \n \t;
+                               @file reads the format from a file, @- from stdin
+  -A, --user-agent <name>      the User-Agent header
+  -u, --user <user:password>   HTTP Basic authentication
   -X, --request <method>       request method (default GET, or POST with -d)
   -H, --header 'Name: value'   add a request header (repeatable)
   -d, --data <data|@file>      request body (repeatable, joined with &); @file reads a file
                                as is, @- reads stdin; Content-Type defaults to
                                application/x-www-form-urlencoded
   -L, --location               follow redirects
+      --max-redirs <n>         with -L, at most <n> redirects (default 20; -1: no limit)
   -I, --head                   HEAD request; print the response head
-  -i, --include                print the response head before the body
+  -i, --include                print the response head before the body (every hop's with -L)
   -f, --fail                   exit 22, without printing the body, on HTTP status >= 400
   -s, --silent                 no progress bar, no error message
   -S, --show-error             with -s, still print the error message
@@ -42,7 +56,8 @@ Options:
                                a request for host1:port1 connects to host2:port2 instead
                                (empty fields: any host/port, or unchanged); before --resolve
       --c-client               run the book's C client (native/apps/https_client.c) instead
-                               of fetch: HTTPS GET only
+                               of fetch: HTTPS GET only (takes -i, -o, -k, --cacert,
+                               -v, -f, -s, -m, -w, --resolve, --connect-to, --pcap)
       --pcap <file>            write a capture of the device's Ethernet link (pcap)
       --keylog <file>          write the TLS key log (NSS format; Wireshark decrypts the pcap)
   -V, --version                print the version
@@ -58,6 +73,10 @@ const OPTIONS = {
   insecure: { type: "boolean", short: "k" },
   verbose: { type: "boolean", short: "v" },
   output: { type: "string", short: "o" },
+  "write-out": { type: "string", short: "w" },
+  "user-agent": { type: "string", short: "A" },
+  user: { type: "string", short: "u" },
+  "max-redirs": { type: "string" },
   request: { type: "string", short: "X" },
   header: { type: "string", short: "H", multiple: true },
   data: { type: "string", short: "d", multiple: true },
@@ -88,6 +107,9 @@ export interface CliOptions {
   insecure: boolean;
   verbose: boolean;
   output?: string;
+  /** -w's format (already read from @file). */
+  writeOut?: string;
+  maxRedirs?: number;
   method: string;
   headers: Headers;
   data?: string[];
@@ -131,12 +153,38 @@ function rule<T>(parseRule: (text: string) => T, text: string): T {
 
 export type Parsed = { help: true } | { version: true } | { options: CliOptions };
 
+/** Node's parse errors, in curl's words ("option --bogus: is unknown"). */
+function curlStyle(e: Error & { code?: string }): string {
+  const quoted = /'([^']+)'/.exec(e.message)?.[1] ?? "";
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `option ${quoted}: is unknown`;
+  if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const name = /--[\w-]+/.exec(quoted)?.[0] ?? quoted;
+    return /argument missing/.test(e.message) ? `option ${name}: requires parameter` : `option ${name}: takes no parameter`;
+  }
+  return e.message;
+}
+
+function basicAuth(user: string): string {
+  if (!user.includes(":")) throw new UsageError(`-u wants user:password (there is no password prompt), not ${JSON.stringify(user)}`);
+  const bytes = new TextEncoder().encode(user);
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return `Basic ${btoa(bin)}`;
+}
+
+function redirectLimit(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (text === "-1") return Number.MAX_SAFE_INTEGER;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--max-redirs: a number of redirects (or -1), not ${text}`);
+  return Number(text);
+}
+
 export function parse(argv: string[]): Parsed {
   let values, positionals;
   try {
     ({ values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }));
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(curlStyle(e as Error & { code?: string }));
   }
   if (values.help) return { help: true };
   if (values.version) return { version: true };
@@ -158,6 +206,8 @@ export function parse(argv: string[]): Parsed {
       throw new UsageError(`-H ${JSON.stringify(h)}: ${(e as Error).message}`);
     }
   }
+  if (values["user-agent"] !== undefined) headers.set("user-agent", values["user-agent"]);
+  if (values.user !== undefined && !headers.has("authorization")) headers.set("authorization", basicAuth(values.user));
   const data = values.data;
   if (values.head && data) throw new UsageError("-I and -d cannot be used together");
   const method = values.request ?? (values.head ? "HEAD" : data ? "POST" : "GET");
@@ -168,8 +218,11 @@ export function parse(argv: string[]): Parsed {
   if (tlsMin && tlsMax && tlsMin > tlsMax) throw new UsageError(`--tls-min ${tlsMin} is above --tls-max ${tlsMax}`);
   const cClient = values["c-client"] === true;
   if (cClient) {
-    const extra = [data && "-d", values.head && "-I", method !== "GET" && "-X", values.header && "-H", values.location && "-L",
-      values.keylog && "--keylog", values["tls-min"] && "--tls-min", values["tls-max"] && "--tls-max"].filter(Boolean);
+    // Only what was given: -I alone must not be reported as "-X" (it sets the method).
+    const extra = [data && "-d", values.head && "-I", values.request !== undefined && "-X", values.header && "-H",
+      values["user-agent"] !== undefined && "-A", values.user !== undefined && "-u", values.location && "-L",
+      values["max-redirs"] !== undefined && "--max-redirs", values.keylog && "--keylog", values["tls-min"] && "--tls-min",
+      values["tls-max"] && "--tls-max"].filter(Boolean);
     if (extra.length > 0) throw new UsageError(`--c-client runs the C client's plain GET; it does not take ${extra.join(", ")}`);
     if (url.protocol !== "https:") throw new UsageError("--c-client speaks HTTPS only");
   }
@@ -180,6 +233,8 @@ export function parse(argv: string[]): Parsed {
       insecure: values.insecure === true,
       verbose: values.verbose === true,
       output: values.output,
+      writeOut: values["write-out"],
+      maxRedirs: redirectLimit(values["max-redirs"]),
       method,
       headers,
       data,

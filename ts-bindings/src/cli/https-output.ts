@@ -7,7 +7,7 @@ import { cliError } from "./session.js";
 
 export type OutStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
-async function readAllStream(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+export async function readAllStream(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const c of stream as AsyncIterable<Buffer | string>) chunks.push(typeof c === "string" ? Buffer.from(c) : c);
   return Buffer.concat(chunks);
@@ -111,9 +111,5 @@ export class Output {
   abandon(): void {
     if (this.#file !== undefined && this.#stream) (this.#stream as NodeJS.WritableStream & { destroy(): void }).destroy();
   }
-}
-
-export function headText(status: number, statusText: string, headers: Array<[string, string]>): string {
-  return [`HTTP/1.1 ${status}${statusText ? ` ${statusText}` : ""}`, ...headers.map(([n, v]) => `${n}: ${v}`), "", ""].join("\r\n");
 }
 
