@@ -57,7 +57,8 @@ export function responseTimeline(timing: FetchTiming, info?: SocketInfo, start?:
   } else {
     phases.push({ name: "reused", label: "kept-alive connection", start: timing.connectStart, end: timing.connected });
   }
-  phases.push({ name: "wait", label: "request -> first byte", start: timing.connected, end: firstByte });
+  // From the connection being ready (fetch's own hand-over from the pool is counted here).
+  phases.push({ name: "wait", label: "request -> first byte", start: phases[phases.length - 1]!.end, end: firstByte });
   phases.push({ name: "download", label: "download", start: firstByte, end: finish });
   const at = (mark: number | undefined) => (mark === undefined ? undefined : mark - t0);
   return {
