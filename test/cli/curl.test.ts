@@ -84,6 +84,7 @@ describe("1. -v on a certificate failure", () => {
     const r = await runCli(["-v", "--cacert", caFile, `https://localhost:${expiredPort}/`]);
     expect(r.code).toBe(60);
     expect(r.err).toMatch(/^\* Trying localhost:\d+\.\.\.$/m);
+    expect(r.err).toMatch(/^\* Connected to localhost \(198\.1[89]\.\d+\.\d+:\d+\) from 10\.0\.2\.15:\d+$/m);
     expect(r.err).toMatch(/^\* Server certificate chain \(as received\):$/m);
     // The leaf: expired; the intermediate: fine; the anchor from --cacert: fine.
     expect(r.err).toMatch(/^\* +0 subject: CN=localhost\n\* +issuer: +CN=Curl Mid\n\* +valid: +\d{4}-\d\d-\d\dT[\d:]+Z \.\. \d{4}-\d\d-\d\dT[\d:]+Z\n\* +check: +FAILED: expired$/m);
@@ -197,6 +198,8 @@ describe("6. the missing flags", () => {
   it("--resolve sends a made-up name to 127.0.0.1; --connect-to sends host:443 to the local port", async () => {
     const resolved = await runCli(["--cacert", caFile, "--resolve", `pico.test:${port}:127.0.0.1`, `https://pico.test:${port}/r`]);
     expect([resolved.code, resolved.err, resolved.text]).toEqual([0, "", `hello /r (pico.test:${port})\n`]);
+    const viaC = await runCli(["--c-client", "--cacert", caFile, "--resolve", `pico.test:${port}:127.0.0.1`, `https://pico.test:${port}/rc`]);
+    expect([viaC.code, viaC.err, viaC.text]).toEqual([0, "", `hello /rc (pico.test:${port})\n`]);
     const moved = await runCli(["-v", "--cacert", caFile, "--connect-to", `pico.test:443:localhost:${port}`, "https://pico.test/c"]);
     expect(moved.code).toBe(0);
     expect(moved.text).toBe("hello /c (pico.test)\n");

@@ -116,6 +116,7 @@ async function run(o: CliOptions, io: CliIo): Promise<number> {
   } catch (e) {
     if (o.verbose) {
       const failure = tlsFailureOf(e);
+      if (failure?.remoteAddress) info(`Connected to ${new URL(transfer.url).hostname} (${failure.remoteAddress}) from ${failure.localAddress}`);
       if (failure) failureLines(failure).forEach(info);
     }
     exit = report(e, io, o.silent && !o.showError, transfer);
@@ -188,6 +189,7 @@ async function runFetch(o: CliOptions, io: CliIo, session: Session, output: Outp
           return; // fetch reports the bad Location
         }
         transfer.redirects++;
+        transfer.url = hop.href;
         transfer.connecting = true;
         if (o.verbose) io.stderr.write(`* Issue another request to this URL: '${hop.href}'\n`);
       }

@@ -43,6 +43,8 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
   #id: number;
   #tls: boolean;
   #servername: string | undefined;
+  /** TLS: the addresses read when TCP came up (before the handshake). */
+  #tcpInfo: SocketInfo | undefined;
   #connected = false;
   #eof = false;
   #closing = false;
@@ -177,6 +179,8 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
     switch (kind) {
       case LmwEvent.TCP_UP:
         this.#tcpUpAt ??= performance.now();
+        // The addresses, while the connection exists: a failed handshake reports them.
+        if (this.#tls) this.#tcpInfo ??= this.#readInfo();
         break;
       case LmwEvent.CONNECTED:
         this.#tcpUpAt ??= performance.now();
@@ -243,6 +247,10 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
     const flags = this.#ptr ? mod._lmw_conn_verify_flags(this.#ptr) >>> 0 : 0;
     if (this.#tls && tlsErr !== 0 && !this.#connected) {
       const failure = this.#readFailure();
+      if (this.#tcpInfo?.remoteAddress) {
+        failure.localAddress = this.#tcpInfo.localAddress;
+        failure.remoteAddress = this.#tcpInfo.remoteAddress;
+      }
       const error = tlsHandshakeError(tlsErr, flags, this.#servername, failure.alert);
       attachTlsFailure(error, failure);
       return error;

@@ -29,6 +29,9 @@ export interface TlsFailure {
   alert?: TlsAlert;
   /** The chain as verified (empty when verification never ran, e.g. after an alert). */
   certificates: FailedCertificate[];
+  /** "a.b.c.d:port" of the TCP connection under the handshake, if it came up. */
+  localAddress?: string;
+  remoteAddress?: string;
 }
 
 /** Alert names and what they likely mean, from the client's side. */
