@@ -19,8 +19,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const lock = join(root, "package-lock.json");
 const stamp = join(root, "node_modules", ".lmw-lock-sha256");
 const args = process.argv.slice(2);
-// One stamp per argument list: `npm test` (--for-tests) and `npm run https` do not undo each other's.
-const readyStamp = join(root, "build", `.lmw-ready${args.length ? `-${args.join("_").replace(/[^\w-]/g, "")}` : ""}`);
+// One stamp per argument list: `npm test` (--for-tests) and `npm run https` do not undo
+// each other's. --for-tests does all a plain set-up does, so it stamps that one too.
+const stampFor = (list) => join(root, "build", `.lmw-ready${list.length ? `-${list.join("_").replace(/[^\w-]/g, "")}` : ""}`);
 
 function run(cmd, cmdArgs) {
   const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit" });
@@ -77,8 +78,8 @@ function onPath(name) {
   return `${name} -`;
 }
 
-function digest() {
-  const lines = [JSON.stringify([args, process.version, process.env.LWIP_SRC ?? "", process.env.MBEDTLS_SRC ?? "", process.env.LMW_THIRD_PARTY ?? ""])];
+function digest(list) {
+  const lines = [JSON.stringify([list, process.version, process.env.LWIP_SRC ?? "", process.env.MBEDTLS_SRC ?? "", process.env.LMW_THIRD_PARTY ?? ""])];
   for (const d of INPUT_DIRS) walk(d, lines);
   for (const f of FILES) lines.push(entry(f));
   for (const o of OUTPUTS) {
@@ -104,11 +105,12 @@ if (want !== have) {
 }
 
 const force = args.includes("--force-build");
-const ready = existsSync(readyStamp) ? readFileSync(readyStamp, "utf8").trim() : "";
-if (!force && ready === digest()) process.exit(0);
+const ready = existsSync(stampFor(args)) ? readFileSync(stampFor(args), "utf8").trim() : "";
+if (!force && ready === digest(args)) process.exit(0);
 
 run(join(root, "node_modules", ".bin", "tsx"), [join(root, "scripts", "setup.ts"), ...args]);
 if (!args.includes("--only-sources")) {
-  mkdirSync(dirname(readyStamp), { recursive: true });
-  writeFileSync(readyStamp, digest() + "\n");
+  mkdirSync(join(root, "build"), { recursive: true });
+  const done = args.filter((a) => a !== "--force-build");
+  for (const list of done.length === 1 && done[0] === "--for-tests" ? [done, []] : [done]) writeFileSync(stampFor(list), digest(list) + "\n");
 }

@@ -1,7 +1,8 @@
 /* lmw_api.h, lmw_conn_tls_failure: what a failed TLS handshake leaves for the host to
  * explain it (lwip-https -v, error messages):
- *  - the peer's certificate chain as received, each certificate with the X.509
- *    verification flags Mbed TLS gave it, and the trust anchor the chain reached, if any.
+ *  - when verification failed, the peer's certificate chain as received, each
+ *    certificate with the X.509 verification flags Mbed TLS gave it, and the trust
+ *    anchor the chain reached, if any.
  *    Mbed TLS 3.6 drops the chain with the failed handshake and offers no getter for an
  *    unfinished one, so a verification callback (mbedtls_ssl_set_verify, public API)
  *    records it while verification runs;
@@ -95,8 +96,11 @@ static int record_cert(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *fl
     f->path_len++;
   }
   if (depth == 0) {
+    /* Kept only when verification failed: a passing chain is in lmw_conn_info once open. */
+    uint32_t any = 0;
+    for (int i = 0; i < f->path_len; i++) any |= f->path_flags[i];
     free(f->chain);
-    f->chain = chain_text(f, crt);
+    f->chain = any != 0 ? chain_text(f, crt) : NULL;
     f->path_len = 0;
   }
   return 0;
