@@ -180,6 +180,12 @@ LMW_API uint32_t lmw_conn_verify_flags(lmw_conn *c);
  *  chain, leaf first: peer_subject, peer_issuer, peer_not_before, peer_not_after
  *  (ISO 8601, UTC), peer_der (base64 DER). */
 LMW_API int lmw_conn_info(lmw_conn *c, char *buf, size_t cap, size_t *len);
+/** After a failed TLS handshake (or a fatal alert later): "key=value\n" text into buf as
+ *  lmw_conn_info. Keys: alert (the fatal alert the peer sent, RFC 8446 6.2), then, if
+ *  certificate verification failed, per certificate cert_from (peer: sent by the peer, leaf first; ca: the anchor from our CA
+ *  set), cert_verify (its MBEDTLS_X509_BADCERT_* flags, hex; absent if not on the
+ *  verified path), peer_subject, peer_issuer, peer_not_before, peer_not_after, peer_der. */
+LMW_API int lmw_conn_tls_failure(lmw_conn *c, char *buf, size_t cap, size_t *len);
 
 /* ---- UDP ------------------------------------------------------------------------------ */
 

@@ -351,6 +351,7 @@ void lmw_conn_free(lmw_conn *c) {
   }
   if (c->rx) pbuf_free(c->rx);
   free(c->hostname);
+  lmw_tls_failure_forget(c);
   conn_unlink(c);
   free(c);
 }

@@ -18,11 +18,13 @@ void lmw_tls_on_status(mbedtls_ssl_context *ssl, int status, int ret) {
   if (c == NULL) return;
   switch (status) {
     case LMW_TLS_STATUS_HANDSHAKE_FAILED:
+      lmw_tls_failure_note(c, ssl);
       c->tls_err = ret;
       c->verify_flags = mbedtls_ssl_get_verify_result(ssl);
       if (c->verify_flags == (uint32_t)-1) c->verify_flags = 0;
       break; /* lwIP calls our err callback next */
     case LMW_TLS_STATUS_READ_FAILED:
+      lmw_tls_failure_note(c, ssl);
       /* lwIP drops this silently and would leave the connection hanging. */
       if (!c->failed) {
         c->tls_err = ret;
@@ -87,6 +89,7 @@ int lmw_conn_tls_prepare(lmw_conn *c) {
   /* Without a name Mbed TLS 3.6 refuses to verify (fails closed): SNI and the name
      check both come from here. */
   int ret = c->hostname ? mbedtls_ssl_set_hostname(ssl, c->hostname) : 0;
+  lmw_tls_failure_watch(c, ssl);
   if (ret == 0 && c->offer) ret = mbedtls_ssl_set_session(ssl, &c->offer->session);
   c->offer = NULL;
   if (ret != 0) c->tls_err = ret;

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   ERR_INVALID_ARG: "an argument is out of range or malformed (host, port, option)",
   ERR_INVALID_URL: "the URL cannot be parsed or has an unsupported scheme",
   ERR_INVALID_TARGET: "the destination is not a valid host and port (Wisp CLOSE 0x41)",
+  ERR_BINARY_TO_TERMINAL: "lwip-https would print binary data to a terminal (use -o, or --output - to insist)",
   ERR_USAGE: "a command line could not be parsed",
   ERR_ABORTED: "the operation was aborted through its AbortSignal",
   ERR_CLOSED: "the object (fetch client, network) was closed",

@@ -26,7 +26,7 @@ export const EXIT_RULES: readonly ExitRule[] = [
   { exit: 35, codes: ["ERR_TLS_*"], meaning: "TLS handshake failed, or any other TLS error (version or suite mismatch, alert)" },
   { exit: 47, codes: ["ERR_HTTP_TOO_MANY_REDIRECTS"], meaning: "too many redirects (-L)" },
   { exit: 22, codes: ["ERR_HTTP_STATUS"], meaning: "HTTP status >= 400 with --fail" },
-  { exit: 23, codes: ["ERR_WRITE_OUTPUT"], meaning: "could not write the body (stdout or -o)" },
+  { exit: 23, codes: ["ERR_WRITE_OUTPUT", "ERR_BINARY_TO_TERMINAL"], meaning: "could not write the body (stdout or -o), or would write binary to a terminal" },
   { exit: 26, codes: ["ERR_READ_INPUT"], meaning: "could not read the -d @file" },
   { exit: 2, codes: ["ERR_USAGE"], meaning: "bad option or argument" },
 ];

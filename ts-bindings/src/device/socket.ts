@@ -4,6 +4,7 @@
 import { LmwError } from "../errors.js";
 import { LwipErr } from "../ffi/generated/errors.js";
 import { LmwEvent } from "../ffi/generated/exports.js";
+import { attachTlsFailure, parseTlsFailure, type TlsFailure } from "./tls-failure.js";
 import { connectionError, lwipErrorName, tlsHandshakeError, mbedtlsErrorName } from "../ffi/native-errors.js";
 import { parseConnInfo } from "./connection-info.js";
 import type { ByteSocket, SocketInfo } from "./socket-types.js";
@@ -42,6 +43,8 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
   #id: number;
   #tls: boolean;
   #servername: string | undefined;
+  /** TLS: the addresses read when TCP came up (before the handshake). */
+  #tcpInfo: SocketInfo | undefined;
   #connected = false;
   #eof = false;
   #closing = false;
@@ -176,6 +179,8 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
     switch (kind) {
       case LmwEvent.TCP_UP:
         this.#tcpUpAt ??= performance.now();
+        // The addresses, while the connection exists: a failed handshake reports them.
+        if (this.#tls) this.#tcpInfo ??= this.#readInfo();
         break;
       case LmwEvent.CONNECTED:
         this.#tcpUpAt ??= performance.now();
@@ -209,24 +214,47 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
   }
 
   #readInfo(): SocketInfo {
-    if (this.#ptr === 0) return { localAddress: "", remoteAddress: "" };
+    const text = this.#readText((m) => m._lmw_conn_info);
+    return text === undefined ? { localAddress: "", remoteAddress: "" } : parseConnInfo(text);
+  }
+
+  /** The "key=value" text of an lmw_conn_* export (lmw_conn_info, lmw_conn_tls_failure),
+   *  growing the buffer to the length it reports. */
+  #readText(pick: (mod: Stack["mod"]) => (c: number, buf: number, cap: number, len: number) => number): string | undefined {
+    if (this.#ptr === 0) return undefined;
     const { mem, mod } = this.stack;
+    const read = pick(mod).bind(mod);
     let cap = 8192;
     for (;;) {
       using buf = mem.alloc(cap);
       using len = mem.alloc(4);
-      const err = mod._lmw_conn_info(this.#ptr, buf.ptr, cap, len.ptr);
-      if (err === 0) return parseConnInfo(mem.readCString(buf.ptr, cap));
-      if (len.u32() < cap) return { localAddress: "", remoteAddress: "" };
+      const err = read(this.#ptr, buf.ptr, cap, len.ptr);
+      if (err === 0) return mem.readCString(buf.ptr, cap);
+      if (len.u32() < cap) return undefined;
       cap = len.u32() + 1;
     }
+  }
+
+  /** The chain and alert a failed handshake left (lmw_conn_tls_failure). */
+  #readFailure(): TlsFailure {
+    const text = this.#readText((m) => m._lmw_conn_tls_failure);
+    return text === undefined ? { certificates: [] } : parseTlsFailure(text);
   }
 
   #errorFor(lwipErr: number): LmwError {
     const { mod } = this.stack;
     const tlsErr = this.#ptr ? mod._lmw_conn_tls_error(this.#ptr) : 0;
     const flags = this.#ptr ? mod._lmw_conn_verify_flags(this.#ptr) >>> 0 : 0;
-    if (this.#tls && tlsErr !== 0 && !this.#connected) return tlsHandshakeError(tlsErr, flags, this.#servername);
+    if (this.#tls && tlsErr !== 0 && !this.#connected) {
+      const failure = this.#readFailure();
+      if (this.#tcpInfo?.remoteAddress) {
+        failure.localAddress = this.#tcpInfo.localAddress;
+        failure.remoteAddress = this.#tcpInfo.remoteAddress;
+      }
+      const error = tlsHandshakeError(tlsErr, flags, this.#servername, failure.alert);
+      attachTlsFailure(error, failure);
+      return error;
+    }
     if (this.#tls && tlsErr !== 0) {
       return new LmwError("ERR_TLS_RECORD", `TLS failed on an open connection: ${mbedtlsErrorName(tlsErr)}`, { layer: "mbedtls", nativeCode: tlsErr });
     }

@@ -13,7 +13,7 @@
 import { LmwError } from "../errors.js";
 import type { SocketInfo } from "../device/socket-types.js";
 import { responseFor } from "./body.js";
-import type { ParserLimits } from "./parser.js";
+import type { ParserLimits, ResponseHead } from "./parser.js";
 import { ConnectionPool, type Connector } from "./pool.js";
 import { nextHop } from "./redirect.js";
 import { originOf, readResponseHead, sendRequest, type Hop, type RequestBody } from "./request.js";
@@ -51,8 +51,20 @@ export interface FetchTiming {
   reused: boolean;
 }
 
+/** The connection a request head went out on. */
+export interface RequestConnection {
+  info: SocketInfo;
+  /** A kept-alive connection (its set-up was reported with an earlier request). */
+  reused: boolean;
+}
+
 export interface ExtraInit {
   onTiming?: (t: FetchTiming) => void;
+  /** Each request head as written (latin1 text, the final blank line left out), redirects included. */
+  onRequestHead?: (head: string, connection: RequestConnection) => void;
+  /** Each final response head as received, redirects included: names in the server's
+   *  case and order (Response.headers lowercases and sorts them). */
+  onResponseHead?: (head: ResponseHead) => void;
   connectTimeout?: number;
   headersTimeout?: number;
   bodyTimeout?: number;
@@ -70,11 +82,10 @@ export interface FetchClient {
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 
-interface Settings {
+interface Settings extends Pick<ExtraInit, "onTiming" | "onRequestHead" | "onResponseHead"> {
   connectTimeout: number;
   headersTimeout: number;
   bodyTimeout: number;
-  onTiming?: (t: FetchTiming) => void;
 }
 
 /** Thrown inside one attempt when a reused connection failed before any response byte. */
@@ -132,11 +143,14 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
       throw e;
     };
 
-    const bodyWrite = await sendRequest(conn, hop, userAgent, failBeforeResponse, () => (timing.requestSent = now()));
+    const bodyWrite = await sendRequest(conn, hop, userAgent, failBeforeResponse, () => (timing.requestSent = now()), (text) =>
+      settings.onRequestHead?.(text, { info: conn.info, reused }),
+    );
     const { head, queue } = await readResponseHead(conn, hop, origin, settings.headersTimeout, failBeforeResponse, () => {
       timing.firstByte = now();
       gotBytes = true;
     });
+    settings.onResponseHead?.(head);
     return responseFor({
       conn,
       origin,
@@ -187,6 +201,8 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
       headersTimeout: init?.headersTimeout ?? options.headersTimeout ?? 60000,
       bodyTimeout: init?.bodyTimeout ?? options.bodyTimeout ?? 60000,
       onTiming: init?.onTiming,
+      onRequestHead: init?.onRequestHead,
+      onResponseHead: init?.onResponseHead,
     };
     const signal = request.signal;
     let method = request.method;

@@ -70,7 +70,8 @@ export async function readWithin(
   }
 }
 
-export function serializeHead(hop: Hop, userAgent: string): Uint8Array {
+/** The request head, CRLF-terminated lines without the final blank line (latin1 text). */
+export function serializeHead(hop: Hop, userAgent: string): string {
   const { url, method, headers, body } = hop;
   const lines: string[] = [`${method} ${url.pathname}${url.search} HTTP/1.1`];
   const defaults: Array<[string, string]> = [
@@ -88,7 +89,7 @@ export function serializeHead(hop: Hop, userAgent: string): Uint8Array {
   if (body instanceof Uint8Array) lines.push(`content-length: ${body.length}`);
   else if (body !== null) lines.push("transfer-encoding: chunked");
   else if (method === "POST" || method === "PUT" || method === "PATCH") lines.push("content-length: 0");
-  return latin1Bytes(lines.join("\r\n") + "\r\n\r\n");
+  return lines.join("\r\n");
 }
 
 async function writeChunked(writer: WritableStreamDefaultWriter<Uint8Array>, body: ReadableStream<Uint8Array>): Promise<void> {
@@ -119,7 +120,8 @@ export interface BodyWrite {
 /**
  * Writes the request head (with a small known body in the same write), then starts the
  * rest of the body without waiting for it. `failBeforeResponse` gets a failure of the
- * head write (it throws); `onSent` runs once the whole request is out.
+ * head write (it throws); `onHead` gets the head as written; `onSent` runs once the
+ * whole request is out.
  */
 export async function sendRequest(
   conn: Connection,
@@ -127,8 +129,10 @@ export async function sendRequest(
   userAgent: string,
   failBeforeResponse: (e: unknown) => never,
   onSent: () => void,
+  onHead?: (text: string) => void,
 ): Promise<BodyWrite> {
-  const head = serializeHead(hop, userAgent);
+  const headText = serializeHead(hop, userAgent);
+  const head = latin1Bytes(`${headText}\r\n\r\n`);
   let written = hop.body === null;
   try {
     hop.signal.throwIfAborted();
@@ -141,6 +145,7 @@ export async function sendRequest(
   } catch (e) {
     failBeforeResponse(e);
   }
+  onHead?.(headText);
   if (written) {
     onSent();
     return { done: Promise.resolve(), written };
