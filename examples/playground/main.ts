@@ -1,52 +1,113 @@
 // The browser playground: one request through the device stack (lwIP + altcp_tls +
-// Mbed TLS in WebAssembly), out through a Wisp stream to the shim, with everything the
-// device saw: the response, the TLS session, a timeline, the frames on its link, and the
-// lwIP / Mbed TLS debug log. Plain DOM, no framework.
+// Mbed TLS in WebAssembly), out through a Wisp stream to the relay, with everything the
+// device saw, laid out like a browser's Network panel: the request on the left; on the
+// right the response (body views, headers, every hop's timeline, TLS, the packets with
+// their layers and decrypted TLS records, the debug log). Plain DOM, no framework.
 //
-// This file wires the page up; dom.ts holds its elements, views/ draws the results and
-// run.ts makes one request.
-//
-// Every run gets a fresh network (two stack instances and one WebSocket), so the capture,
-// the key log and the debug setting belong to that run alone; it is closed when the run
-// ends, and what it recorded stays downloadable.
+// This file wires the page up; dom.ts holds its elements, state.ts the shareable state
+// and presets, command.ts the copy-as-command, views/ draws the results and run.ts makes
+// one request.
 import * as lmw from "../../ts-bindings/src/index.browser.js";
 import { BUNDLED_CA_COUNT, VERSION } from "../../ts-bindings/src/index.browser.js";
-import { $, shimUrl, ui, viewRadios } from "./dom.js";
-import { run } from "./run.js";
+import { toCommand } from "./command.js";
+import { $, selectTab, shimUrl, ui, viewRadios } from "./dom.js";
+import { run, stop } from "./run.js";
+import { PRESETS, fromLocation, readForm, saveToLocation, shareLink, writeForm } from "./state.js";
 import { showBody } from "./views/body.js";
+import { selfSignedTop } from "./views/error.js";
 
 $("shim-url").textContent = shimUrl();
 // For the devtools console (and test/browser/bench-download.ts): the whole library, and
-// the shim URL this page uses, e.g.
+// the relay URL this page uses, e.g.
 //   const net = await lmw.createNetwork({ dialer: new lmw.WispDialer({ url: lmw.shimUrl() }) });
 Object.assign(globalThis, { lmw: { ...lmw, shimUrl } });
 $("bundled-count").textContent = `${BUNDLED_CA_COUNT} roots`;
 $("version").textContent = `lwip-mbedtls-wasm ${VERSION}`;
-{
-  const preset = new URLSearchParams(location.search).get("url");
-  if (preset) ui.url.value = preset;
-}
+
+// ---- the request form ------------------------------------------------------------------
+
+PRESETS.forEach((p, i) => ui.preset.append(new Option(p.name, String(i))));
+ui.preset.addEventListener("change", () => {
+  const p = PRESETS[Number(ui.preset.value)];
+  if (!p) return;
+  // A preset keeps the pasted CA: it is about the servers, not the request.
+  writeForm({ ...p.state, ca: ui.ca.value });
+  ui.preset.value = "";
+  syncForm();
+});
+
+const saved = fromLocation();
+if (saved) writeForm(saved);
 
 function syncForm(): void {
-  const c = ui.mode.value === "c";
+  const c = ui.client.value === "c";
   // The C client sends one fixed "GET ... Connection: close".
   if (c) ui.method.value = "GET";
   ui.method.disabled = c;
   ui.headers.disabled = c;
   ui.requestBody.disabled = c;
+  ui.follow.disabled = c;
   ui.headersField.classList.toggle("off", c);
   ui.requestBodyField.classList.toggle("off", c);
   ui.insecureWarning.hidden = ui.verify.checked;
-  ui.logSection.classList.toggle("off", !ui.debug.checked);
+  ui.logOff.hidden = ui.debug.checked;
+  const certs = ui.ca.value.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+  ui.caState.textContent = certs ? `${certs} pasted` : "bundled roots";
+  saveToLocation();
 }
-ui.mode.addEventListener("change", syncForm);
-ui.verify.addEventListener("change", syncForm);
-ui.debug.addEventListener("change", syncForm);
+ui.form.addEventListener("input", syncForm);
+ui.form.addEventListener("change", syncForm);
 syncForm();
-
-for (const r of viewRadios) r.addEventListener("change", showBody);
 
 ui.form.addEventListener("submit", (ev) => {
   ev.preventDefault();
   void run();
+});
+ui.stop.addEventListener("click", stop);
+
+async function copy(text: string, what: string): Promise<void> {
+  ui.command.hidden = false;
+  ui.command.textContent = text;
+  try {
+    await navigator.clipboard.writeText(text);
+    ui.command.dataset.note = `${what} copied`;
+  } catch {
+    // No clipboard (insecure context, or permission refused): the text is shown to copy by hand.
+    ui.command.dataset.note = `${what} (select and copy)`;
+  }
+}
+ui.copyCommand.addEventListener("click", () => void copy(toCommand(readForm()), "command"));
+ui.copyLink.addEventListener("click", () => void copy(shareLink(), "link"));
+
+// ---- panes and tabs ------------------------------------------------------------------
+
+for (const b of document.querySelectorAll<HTMLButtonElement>('[role="tab"][data-tab]')) {
+  b.addEventListener("click", () => selectTab("tab", b.dataset.tab!));
+}
+// On a phone the two panes are tabs (style.css); on a wide screen both are shown.
+for (const b of document.querySelectorAll<HTMLButtonElement>('[role="tab"][data-pane]')) {
+  b.addEventListener("click", () => selectTab("pane", b.dataset.pane!));
+}
+for (const r of viewRadios) r.addEventListener("change", showBody);
+
+// ---- ways forward from a certificate error --------------------------------------------
+
+ui.trustRoot.addEventListener("click", () => {
+  selectTab("pane", "request");
+  ui.caDetails.open = true;
+  ui.ca.focus();
+});
+ui.trustTop.addEventListener("click", () => {
+  const pem = selfSignedTop();
+  if (!pem) return;
+  ui.ca.value = `${ui.ca.value.trim()}\n${pem}`.trim() + "\n";
+  ui.caDetails.open = true;
+  syncForm();
+  void run();
+});
+ui.skipVerify.addEventListener("click", () => {
+  ui.verify.checked = false;
+  syncForm();
+  selectTab("pane", "request");
+  ui.verify.focus();
 });

@@ -19,6 +19,7 @@ export type { TlsClientOptions, TlsServerOptions, TlsVersion } from "./device/tl
 export { WispDialer } from "./dialer/wisp.js";
 export type { WispDialerOptions } from "./dialer/wisp.js";
 export { PcapWriter, KeyLog, summarizeFrame } from "./link/pcap.js";
+export * from "./link/decode/index.js";
 export { runCClient } from "./apps/https-client.js";
 export { createFetch, socketInfoOf } from "./http/index.js";
 export type { FetchClient, FetchOptions, FetchTiming, LmwFetch } from "./http/index.js";

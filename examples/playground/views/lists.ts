@@ -1,12 +1,7 @@
 // Batched lists: a 20 MB download is ~15 000 frames, and one DOM update per frame would
-// cost more than the TLS. The packet list and the debug log.
-import { ui } from "../dom.js";
-
-const MAX_PACKET_ROWS = 3000;
-const MAX_LOG_LINES = 20000;
-
-export class LiveList {
-  #pending: string[] = [];
+// cost more than the TLS. Items queue and are drawn once per animation frame.
+export class LiveList<T> {
+  #pending: T[] = [];
   #shown = 0;
   #total = 0;
   #scheduled = false;
@@ -14,13 +9,12 @@ export class LiveList {
     readonly el: HTMLElement,
     readonly counter: HTMLElement,
     readonly max: number,
-    readonly render: (el: HTMLElement, lines: string[]) => void,
-    readonly unit: string,
+    readonly render: (el: HTMLElement, items: T[]) => void,
   ) {}
 
-  add(line: string): void {
+  add(item: T): void {
     this.#total++;
-    if (this.#shown + this.#pending.length < this.max) this.#pending.push(line);
+    if (this.#shown + this.#pending.length < this.max) this.#pending.push(item);
     if (!this.#scheduled) {
       this.#scheduled = true;
       requestAnimationFrame(() => this.flush());
@@ -37,7 +31,7 @@ export class LiveList {
       if (stick) this.el.scrollTop = this.el.scrollHeight;
     }
     const hidden = this.#total - this.#shown;
-    this.counter.textContent = `(${this.#total} ${this.unit}${hidden > 0 ? `, first ${this.#shown} shown` : ""})`;
+    this.counter.textContent = this.#total ? `${this.#total}${hidden > 0 ? ` (${this.#shown} shown)` : ""}` : "";
   }
 
   clear(): void {
@@ -52,18 +46,3 @@ export class LiveList {
     return this.#total;
   }
 }
-
-export const packets = new LiveList(ui.packets, ui.packetCount, MAX_PACKET_ROWS, (el, lines) => {
-  const frag = document.createDocumentFragment();
-  for (const l of lines) {
-    const li = document.createElement("li");
-    li.textContent = l;
-    frag.append(li);
-  }
-  el.append(frag);
-}, "frames");
-
-export const log = new LiveList(ui.log, ui.logCount, MAX_LOG_LINES, (el, lines) => {
-  el.append(document.createTextNode(lines.join("\n") + "\n"));
-}, "lines");
-

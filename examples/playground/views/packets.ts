@@ -1,0 +1,131 @@
+// The packet view, as Wireshark lays it out: the frame list, and for the frame clicked
+// its layers (Ethernet, ARP, IPv4, TCP, UDP, DNS), its TLS records with their plaintext
+// (decrypted in the page with the run's key log), and its bytes.
+import {
+  CONTENT_TYPES,
+  HANDSHAKE_TYPES,
+  describeRecord,
+  type CaptureDecoder,
+  type CapturedFrame,
+  type TlsRecord,
+} from "../../../ts-bindings/src/index.browser.js";
+import { el, keyValues, ui } from "../dom.js";
+import { hexDump } from "./body.js";
+import { LiveList } from "./lists.js";
+
+const MAX_PACKET_ROWS = 5000;
+
+let capture: CaptureDecoder | undefined;
+let t0 = 0;
+
+export const packets = new LiveList<CapturedFrame>(ui.packets, ui.packetCount, MAX_PACKET_ROWS, (list, frames) => {
+  const frag = document.createDocumentFragment();
+  for (const f of frames) {
+    const li = el("li");
+    li.dataset.i = String(f.index);
+    li.dataset.protocol = f.tls.length ? "TLS" : f.decoded.protocol;
+    li.append(el("span", String(f.index + 1), "f-no"), el("span", `${((f.timeMs - t0) / 1000).toFixed(3)}`, "f-time"), el("span", f.summary, "f-info"));
+    frag.append(li);
+  }
+  list.append(frag);
+});
+
+export function startCapture(c: CaptureDecoder): void {
+  capture = c;
+  t0 = 0;
+  packets.clear();
+  ui.frameDetail.textContent = "";
+  ui.frameDetail.append(el("p", "Click a frame to see its layers; TLS records show their plaintext (the stack holds the keys).", "muted"));
+}
+
+export function addFrame(f: CapturedFrame): void {
+  if (t0 === 0) t0 = f.timeMs;
+  packets.add(f);
+}
+
+/** Readable text when the bytes are mostly printable, else a hex dump. */
+function bytesView(b: Uint8Array): string {
+  let printable = 0;
+  const n = Math.min(b.length, 4096);
+  for (let i = 0; i < n; i++) if ((b[i]! >= 0x20 && b[i]! < 0x7f) || b[i] === 10 || b[i] === 13 || b[i] === 9 || b[i]! >= 0x80) printable++;
+  if (n > 0 && printable / n > 0.9) return new TextDecoder().decode(b.subarray(0, 16384)) + (b.length > 16384 ? `\n… ${b.length - 16384} more bytes` : "");
+  return hexDump(b, 4096);
+}
+
+function recordBox(c: CaptureDecoder, r: TlsRecord): HTMLElement {
+  const d = el("details");
+  d.open = true;
+  d.className = "layer tls-record";
+  d.dataset.testid = "tls-record";
+  d.append(el("summary", `TLS record: ${describeRecord(r)}`));
+  d.append(keyValues([
+    ["Direction", r.fromClient ? `client ${r.conn.client} → server ${r.conn.server}` : `server ${r.conn.server} → client ${r.conn.client}`],
+    ["Content type", `${CONTENT_TYPES[r.type] ?? "?"} (${r.type})`],
+    ["Record", `#${r.index} of this direction, ${r.bytes.length - 5} bytes`],
+  ]));
+  const plain = el("div", undefined, "plaintext");
+  plain.dataset.testid = "plaintext";
+  plain.dataset.state = "pending";
+  plain.append(el("p", "decrypting…", "muted"));
+  d.append(plain);
+  c.decrypt(r).then(
+    (res) => {
+      plain.textContent = "";
+      if (!res.ok) {
+        plain.dataset.state = res.reason === "not encrypted" ? "plain" : "failed";
+        if (res.reason !== "not encrypted") plain.append(el("p", `not decrypted: ${res.reason}`, "muted"));
+        return;
+      }
+      plain.dataset.state = "decrypted";
+      const what = res.handshake?.length ? ` — ${res.handshake.map((m) => HANDSHAKE_TYPES[m.type] ?? `type ${m.type}`).join(", ")}` : "";
+      plain.append(el("p", `Decrypted with the ${res.keys} keys: ${CONTENT_TYPES[res.type] ?? res.type}${what}, ${res.plaintext.length} bytes`, "decrypted-head"));
+      plain.append(el("pre", bytesView(res.plaintext), "mono"));
+    },
+    (e: unknown) => {
+      plain.dataset.state = "failed";
+      plain.textContent = `not decrypted: ${(e as Error).message}`;
+    },
+  );
+  return d;
+}
+
+export function showFrame(i: number): void {
+  const c = capture;
+  const f = c?.frames[i];
+  if (!c || !f) return;
+  for (const li of ui.packets.querySelectorAll("li[aria-selected]")) li.removeAttribute("aria-selected");
+  ui.packets.querySelector(`li[data-i="${i}"]`)?.setAttribute("aria-selected", "true");
+  const box = ui.frameDetail;
+  box.textContent = "";
+  box.dataset.frame = String(i);
+  box.append(el("h3", `Frame ${i + 1}: ${f.data.length} bytes at +${((f.timeMs - t0) / 1000).toFixed(3)} s`));
+  for (const layer of f.decoded.layers) {
+    const d = el("details");
+    d.open = true;
+    d.className = "layer";
+    d.dataset.layer = layer.name;
+    d.append(el("summary", `${layer.name}: ${layer.summary}`), keyValues(layer.fields));
+    box.append(d);
+  }
+  for (const r of f.tls) box.append(recordBox(c, r));
+  const raw = el("details");
+  raw.className = "layer";
+  raw.append(el("summary", "Bytes"), el("pre", hexDump(f.data), "mono"));
+  box.append(raw);
+}
+
+ui.packets.addEventListener("click", (ev) => {
+  const li = (ev.target as HTMLElement).closest<HTMLElement>("li[data-i]");
+  if (li) showFrame(Number(li.dataset.i));
+});
+ui.packets.addEventListener("keydown", (ev) => {
+  const cur = Number(ui.frameDetail.dataset.frame ?? -1);
+  if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+    ev.preventDefault();
+    const next = cur + (ev.key === "ArrowDown" ? 1 : -1);
+    if (next >= 0 && next < (capture?.frames.length ?? 0)) {
+      showFrame(next);
+      ui.packets.querySelector(`li[data-i="${next}"]`)?.scrollIntoView({ block: "nearest" });
+    }
+  }
+});
