@@ -9,6 +9,8 @@ export interface HintContext {
 
 type Hint = (c: HintContext) => string;
 
+const isLocal = (host: string): boolean => host === "localhost" || host.endsWith(".localhost") || /^127\./.test(host) || host === "[::1]" || host === "::1";
+
 const LOOPBACK = "To reach a server on this machine, start the playground with `npm run playground -- --allow-loopback` (and `--allow-private` for addresses on your LAN).";
 const CERT = "Paste the CA that issued it (for a test server, its test root), or turn verification off to look at the server anyway.";
 
@@ -16,7 +18,9 @@ export const HINTS: Record<string, Hint> = {
   ERR_DNS_NOT_FOUND: (c) => `The relay could not resolve "${c.host}". Check the spelling; a name known only to this machine (/etc/hosts) must also resolve where the relay runs.`,
   ERR_BLOCKED: (c) => `The relay's policy refuses ${c.host}:${c.port}. ${LOOPBACK}`,
   ERR_BLOCKED_BY_RELAY: (c) => `The relay's policy refuses ${c.host}:${c.port}. ${LOOPBACK}`,
-  ERR_CONNECTION_REFUSED: (c) => `Nothing accepted the connection on ${c.host}:${c.port}. Is the server running, and on that port?`,
+  ERR_CONNECTION_REFUSED: (c) =>
+    `Nothing accepted the connection on ${c.host}:${c.port}. Is the server running, and on that port?` +
+    (isLocal(c.host) ? ` A relay that refuses local destinations by policy can look the same here: ${LOOPBACK}` : ""),
   ERR_HOST_UNREACHABLE: (c) => `The relay has no route to ${c.host}. Check the address, and that the relay's machine is on a network that reaches it.`,
   ERR_TIMEOUT_CONNECT: (c) => `${c.host}:${c.port} did not answer the connection in time: a firewall that drops packets, or a wrong address or port.`,
   ERR_TIMEOUT_HANDSHAKE: () => "TCP connected but the TLS handshake did not finish: is the port really TLS (try http://)?",

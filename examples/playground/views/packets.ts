@@ -99,14 +99,16 @@ export function showFrame(i: number): void {
   box.textContent = "";
   box.dataset.frame = String(i);
   box.append(el("h3", `Frame ${i + 1}: ${f.data.length} bytes at +${((f.timeMs - t0) / 1000).toFixed(3)} s`));
-  for (const layer of f.decoded.layers) {
+  const layers = f.decoded.layers;
+  layers.forEach((layer, n) => {
     const d = el("details");
-    d.open = true;
+    // Like Wireshark: the top layer open, the ones below it folded (TLS records are the top).
+    d.open = f.tls.length === 0 && n === layers.length - 1;
     d.className = "layer";
     d.dataset.layer = layer.name;
     d.append(el("summary", `${layer.name}: ${layer.summary}`), keyValues(layer.fields));
     box.append(d);
-  }
+  });
   for (const r of f.tls) box.append(recordBox(c, r));
   const raw = el("details");
   raw.className = "layer";
