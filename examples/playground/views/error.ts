@@ -64,7 +64,8 @@ export async function showError(e: unknown, ctx: HintContext & { capture?: Captu
   ui.error.dataset.code = code;
   const cs = causes(e);
   ui.errorCause.textContent = cs.length ? `cause: ${cs.join(" ← ")}` : "";
-  ui.errorHint.textContent = HINTS[code]?.(ctx) ?? "";
+  // `…` in a hint is a command: drawn as code.
+  (HINTS[code]?.(ctx) ?? "").split("`").forEach((part, i) => ui.errorHint.append(i % 2 ? el("code", part) : part));
 
   topPem = "";
   if (/^ERR_TLS_(CERT_|HOSTNAME)/.test(code)) {

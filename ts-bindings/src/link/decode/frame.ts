@@ -14,6 +14,7 @@ export interface Layer {
   name: string;
   /** One line, as in the packet list. */
   summary: string;
+  /** Computed when read (most frames of a capture are never opened). */
   fields: Field[];
   /** Byte range of the layer (header and what it carries) in the frame. */
   start: number;
@@ -69,13 +70,17 @@ export function decodeFrame(f: Uint8Array): DecodedFrame {
   const typeName = ETHERTYPES[type] ?? "unknown";
   layers.push({
     name: "Ethernet II",
-    summary: `${mac(f, 6)} → ${mac(f, 0)}`,
-    fields: [
+    get summary() {
+      return `${mac(f, 6)} → ${mac(f, 0)}`;
+    },
+    get fields(): Field[] {
+      return [
       ["Destination", mac(f, 0)],
       ["Source", mac(f, 6)],
       ["Type", `0x${type.toString(16).padStart(4, "0")} (${typeName})`],
       ["Frame length", `${f.length} bytes`],
-    ],
+      ];
+    },
     start: 0,
     end: f.length,
   });
@@ -119,8 +124,11 @@ function decodeIpv4(f: Uint8Array, out: DecodedFrame): void {
   out.summary = `IPv4 proto ${proto} ${src} > ${dst} len=${total}`;
   out.layers.push({
     name: "IPv4",
-    summary: `${src} → ${dst}, ${IP_PROTOCOLS[proto] ?? `protocol ${proto}`}`,
-    fields: [
+    get summary() {
+      return `${src} → ${dst}, ${IP_PROTOCOLS[proto] ?? `protocol ${proto}`}`;
+    },
+    get fields(): Field[] {
+      return [
       ["Version", String(f[14]! >> 4)],
       ["Header length", `${ihl} bytes`],
       ["DSCP / ECN", `0x${f[15]!.toString(16).padStart(2, "0")}`],
@@ -133,7 +141,8 @@ function decodeIpv4(f: Uint8Array, out: DecodedFrame): void {
       ["Header checksum", hex16(u16(f, 24))],
       ["Source", src],
       ["Destination", dst],
-    ],
+      ];
+    },
     start: 14,
     end,
   });
@@ -156,38 +165,46 @@ function decodeTcp(f: Uint8Array, o: number, end: number, src: string, dst: stri
   out.protocol = "TCP";
   out.summary = `TCP ${src}:${srcPort} > ${dst}:${dstPort} [${names}] len=${len}`;
   out.tcp = { src, dst, srcPort, dstPort, seq, ack, flags, payloadStart, payloadEnd: end };
-  const fields: Field[] = [
-    ["Source port", String(srcPort)],
-    ["Destination port", String(dstPort)],
-    ["Sequence number", String(seq)],
-    ["Acknowledgment number", flags & 0x10 ? String(ack) : "—"],
-    ["Header length", `${hlen} bytes`],
-    ["Flags", `0x${flags.toString(16).padStart(2, "0")} (${names || "none"})`],
-    ["Window", String(u16(f, o + 14))],
-    ["Checksum", hex16(u16(f, o + 16))],
-    ["Payload", `${len} bytes`],
-  ];
-  // Options: MSS and window scale are what lwIP negotiates.
-  for (let p = o + 20; p < Math.min(o + hlen, end);) {
-    const kind = f[p]!;
-    if (kind === 0) break;
-    if (kind === 1) {
-      p++;
-      continue;
+  // Built when a view asks (a capture has thousands of frames; few are opened).
+  const fields = (): Field[] => {
+    const fields: Field[] = [
+      ["Source port", String(srcPort)],
+      ["Destination port", String(dstPort)],
+      ["Sequence number", String(seq)],
+      ["Acknowledgment number", flags & 0x10 ? String(ack) : "—"],
+      ["Header length", `${hlen} bytes`],
+      ["Flags", `0x${flags.toString(16).padStart(2, "0")} (${names || "none"})`],
+      ["Window", String(u16(f, o + 14))],
+      ["Checksum", hex16(u16(f, o + 16))],
+      ["Payload", `${len} bytes`],
+    ];
+    // Options: MSS and window scale are what lwIP negotiates.
+    for (let p = o + 20; p < Math.min(o + hlen, end);) {
+      const kind = f[p]!;
+      if (kind === 0) break;
+      if (kind === 1) {
+        p++;
+        continue;
+      }
+      const olen = f[p + 1] ?? 0;
+      if (olen < 2) break;
+      if (kind === 2 && olen === 4) fields.push(["Option: MSS", String(u16(f, p + 2))]);
+      else if (kind === 3 && olen === 3) fields.push(["Option: window scale", String(f[p + 2])]);
+      else if (kind === 4) fields.push(["Option: SACK permitted", "yes"]);
+      else if (kind === 8 && olen === 10) fields.push(["Option: timestamps", `${u32(f, p + 2)} / ${u32(f, p + 6)}`]);
+      else fields.push([`Option ${kind}`, `${olen} bytes`]);
+      p += olen;
     }
-    const olen = f[p + 1] ?? 0;
-    if (olen < 2) break;
-    if (kind === 2 && olen === 4) fields.push(["Option: MSS", String(u16(f, p + 2))]);
-    else if (kind === 3 && olen === 3) fields.push(["Option: window scale", String(f[p + 2])]);
-    else if (kind === 4) fields.push(["Option: SACK permitted", "yes"]);
-    else if (kind === 8 && olen === 10) fields.push(["Option: timestamps", `${u32(f, p + 2)} / ${u32(f, p + 6)}`]);
-    else fields.push([`Option ${kind}`, `${olen} bytes`]);
-    p += olen;
-  }
+    return fields;
+  };
   out.layers.push({
     name: "TCP",
-    summary: `${srcPort} → ${dstPort} [${names}] seq=${seq}${flags & 0x10 ? ` ack=${ack}` : ""} len=${len}`,
-    fields,
+    get summary() {
+      return `${srcPort} → ${dstPort} [${names}] seq=${seq}${flags & 0x10 ? ` ack=${ack}` : ""} len=${len}`;
+    },
+    get fields() {
+      return fields();
+    },
     start: o,
     end,
   });
@@ -203,13 +220,17 @@ function decodeUdp(f: Uint8Array, o: number, end: number, src: string, dst: stri
   out.summary = `UDP ${src}:${srcPort} > ${dst}:${dstPort}${isDns ? " (DNS)" : ""} len=${len - 8}`;
   out.layers.push({
     name: "UDP",
-    summary: `${srcPort} → ${dstPort} len=${len - 8}`,
-    fields: [
+    get summary() {
+      return `${srcPort} → ${dstPort} len=${len - 8}`;
+    },
+    get fields(): Field[] {
+      return [
       ["Source port", String(srcPort)],
       ["Destination port", String(dstPort)],
       ["Length", String(len)],
       ["Checksum", hex16(u16(f, o + 6))],
-    ],
+      ];
+    },
     start: o,
     end,
   });

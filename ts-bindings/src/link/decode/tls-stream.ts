@@ -176,9 +176,14 @@ class Direction {
     if (fresh.length === 0) return;
     this.next = (next + fresh.length) >>> 0;
     if (this.tls === false) return;
-    const buf = new Uint8Array(this.#buf.length + fresh.length);
-    buf.set(this.#buf);
-    buf.set(fresh, this.#buf.length);
+    // Records wholly inside this segment are views of it (the capture keeps its frames);
+    // only a record cut across segments is copied together.
+    let buf = fresh;
+    if (this.#buf.length) {
+      buf = new Uint8Array(this.#buf.length + fresh.length);
+      buf.set(this.#buf);
+      buf.set(fresh, this.#buf.length);
+    }
     if (this.tls === undefined) {
       this.tls = buf[0]! >= 20 && buf[0]! <= 23 && (buf.length < 2 || buf[1] === 3);
       if (!this.tls) return;
@@ -186,7 +191,7 @@ class Direction {
     let o = 0;
     while (o + 5 <= buf.length && o + 5 + u16(buf, o + 3) <= buf.length) {
       const len = u16(buf, o + 3);
-      out.push(buf.slice(o, o + 5 + len));
+      out.push(buf.subarray(o, o + 5 + len));
       o += 5 + len;
     }
     this.#buf = buf.slice(o);
