@@ -10,6 +10,7 @@ import {
   KeyLog,
   PcapWriter,
   WispDialer,
+  concatBytes,
   createNetwork,
   runCClient,
   socketInfoOf,
@@ -90,13 +91,7 @@ async function readBody(res: Response, signal: AbortSignal): Promise<Uint8Array>
   showProgress(n, total ?? n, performance.now() - t0);
   // A small body needs no progress bar; a large one keeps its final size and speed.
   if (n < LARGE_BODY) ui.progressBox.hidden = true;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 async function runFetch(net: Network, s: RequestState, signal: AbortSignal): Promise<void> {

@@ -10,6 +10,7 @@
 // AEAD suites only (our client offers no CBC): AES-128/256-GCM through WebCrypto,
 // ChaCha20-Poly1305 through chacha20-poly1305.ts. WebCrypto needs a secure context in a
 // browser (https, or http on localhost).
+import { concatBytes } from "../../bytes.js";
 import { chacha20Poly1305Open } from "./chacha20-poly1305.js";
 import { HandshakeReader, certificateList, isEncrypted, type HandshakeMessage, type TlsConnection, type TlsRecord } from "./tls-stream.js";
 import { fromHex, hex } from "./wire.js";
@@ -78,15 +79,7 @@ async function hmac(hash: string, key: Uint8Array, data: Uint8Array): Promise<Ui
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 /** HKDF-Expand (RFC 5869 2.3). */
 async function hkdfExpand(hash: string, prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
