@@ -40,6 +40,8 @@ export interface Origin {
   root: Cert;
   server: Server;
   url: string;
+  /** A second server, its certificate self-signed (its own trust anchor). */
+  selfSignedUrl: string;
   greeting: string;
   /** Resolves when a request for /hang arrived (the server never answers it). */
   hangArrived: Promise<void>;
@@ -101,12 +103,15 @@ export async function startOrigin(): Promise<Origin> {
     res.statusCode = 404;
     res.end("not here");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const own = pki.issue({ cn: "localhost", san: ["localhost"] });
+  const selfSigned = createServer({ cert: own.certPem, key: own.keyPem }, (_req, res) => res.end(`self-signed ${greeting}`));
+  await Promise.all([server, selfSigned].map((srv) => new Promise<void>((r) => srv.listen(0, "127.0.0.1", r))));
   return {
     pki,
     root,
     server,
     url: `https://localhost:${(server.address() as AddressInfo).port}`,
+    selfSignedUrl: `https://localhost:${(selfSigned.address() as AddressInfo).port}`,
     greeting,
     hangArrived: hang,
     bigGate,
@@ -114,8 +119,8 @@ export async function startOrigin(): Promise<Origin> {
     async close() {
       bigGate.open();
       for (const r of hanging) r.destroy();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      for (const srv of [server, selfSigned]) srv.closeAllConnections();
+      await Promise.all([server, selfSigned].map((srv) => new Promise((r) => srv.close(r))));
       pki.dispose();
     },
   };

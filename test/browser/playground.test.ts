@@ -250,6 +250,24 @@ describe("playground in Chromium", () => {
     }
   });
 
+  it("offers to trust a self-signed certificate, and then reaches its server", async () => {
+    const ca = await page.getByTestId("ca").inputValue();
+    await page.getByTestId("ca").fill("");
+    try {
+      expect(await runRequest(page, `${origin.selfSignedUrl}/`)).toBe("error");
+      expect(await page.getByTestId("error-code").textContent()).toBe("ERR_TLS_CERT_UNTRUSTED");
+      const trust = page.getByTestId("trust-top");
+      expect(await trust.textContent()).toBe('Trust "CN=localhost" (self-signed)');
+      await trust.click();
+      // The certificate goes into the CA field and the request runs again.
+      await page.waitForSelector('#app[data-state="done"]', { timeout: 60_000 });
+      expect(await page.getByTestId("body").textContent()).toBe(`self-signed ${origin.greeting}`);
+      expect(await page.getByTestId("ca").inputValue()).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+    } finally {
+      await page.getByTestId("ca").fill(ca);
+    }
+  });
+
   it("keeps the request, CA included, in the URL across a reload", async () => {
     await page.getByTestId("url").fill(`${origin.url}/json`);
     await page.getByTestId("method").selectOption("POST");
@@ -259,6 +277,19 @@ describe("playground in Chromium", () => {
     expect(await page.getByTestId("method").inputValue()).toBe("POST");
     expect(await page.getByTestId("request-body").inputValue()).toBe('{"x": 1}');
     expect((await page.getByTestId("ca").inputValue()).trim()).toBe(origin.root.certPem.trim());
+    // Copy link gives the same state to another page.
+    await page.getByTestId("copy-link").click();
+    const link = (await page.getByTestId("command").textContent()) ?? "";
+    expect(link).toMatch(/#url=https%3A%2F%2Flocalhost%3A\d+%2Fjson&method=POST&body=.*&ca=-----BEGIN/);
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(link);
+      expect(await other.getByTestId("url").inputValue()).toBe(`${origin.url}/json`);
+      expect(await other.getByTestId("method").inputValue()).toBe("POST");
+      expect((await other.getByTestId("ca").inputValue()).trim()).toBe(origin.root.certPem.trim());
+    } finally {
+      await other.close();
+    }
     // A preset replaces the request, and keeps the CA.
     await page.getByTestId("preset").selectOption({ label: "Three redirects" });
     expect(await page.getByTestId("url").inputValue()).toBe("https://httpbin.org/redirect/3");
