@@ -7,6 +7,7 @@
 // The plaintext handshake messages (ClientHello, ServerHello, and in TLS 1.2 the
 // Certificate) give what decryption needs: both randoms, the version and the suite.
 import type { DecodedFrame } from "./frame.js";
+import { concatBytes } from "../../bytes.js";
 import { hex, u16, u24 } from "./wire.js";
 
 export const CONTENT_TYPES: Record<number, string> = { 20: "ChangeCipherSpec", 21: "Alert", 22: "Handshake", 23: "ApplicationData" };
@@ -147,7 +148,10 @@ export class HandshakeReader {
 class Direction {
   next: number | undefined;
   #early = new Map<number, Uint8Array>();
-  #buf = new Uint8Array(0);
+  #parts: Uint8Array[] = [];
+  #have = 0;
+  /** The length of the record being gathered (header included), once its header is in. */
+  #need = 0;
   /** false once the stream is seen not to be TLS. */
   tls: boolean | undefined;
   count = 0;
@@ -176,25 +180,29 @@ class Direction {
     if (fresh.length === 0) return;
     this.next = (next + fresh.length) >>> 0;
     if (this.tls === false) return;
-    // Records wholly inside this segment are views of it (the capture keeps its frames);
-    // only a record cut across segments is copied together.
-    let buf = fresh;
-    if (this.#buf.length) {
-      buf = new Uint8Array(this.#buf.length + fresh.length);
-      buf.set(this.#buf);
-      buf.set(fresh, this.#buf.length);
-    }
     if (this.tls === undefined) {
-      this.tls = buf[0]! >= 20 && buf[0]! <= 23 && (buf.length < 2 || buf[1] === 3);
+      this.tls = fresh[0]! >= 20 && fresh[0]! <= 23 && (fresh.length < 2 || fresh[1] === 3);
       if (!this.tls) return;
     }
+    // A record cut across segments waits as a list of parts and is copied together once,
+    // when its last byte is in; records wholly inside a segment are views of it (the
+    // capture keeps its frames).
+    this.#parts.push(fresh);
+    this.#have += fresh.length;
+    if (this.#have < 5) return;
+    if (this.#need === 0) this.#need = 5 + u16(this.#parts.length === 1 ? this.#parts[0]! : concatBytes(this.#parts), 3);
+    if (this.#have < this.#need) return;
+    const buf = concatBytes(this.#parts);
     let o = 0;
     while (o + 5 <= buf.length && o + 5 + u16(buf, o + 3) <= buf.length) {
       const len = u16(buf, o + 3);
       out.push(buf.subarray(o, o + 5 + len));
       o += 5 + len;
     }
-    this.#buf = buf.slice(o);
+    const rest = buf.subarray(o);
+    this.#parts = rest.length ? [rest] : [];
+    this.#have = rest.length;
+    this.#need = rest.length >= 5 ? 5 + u16(rest, 3) : 0;
   }
 }
 
