@@ -61,6 +61,7 @@ export const ui = {
   tlsPeer: $("tls-peer"),
   chain: $("chain"),
   packets: $("packets"),
+  packetFilter: $<HTMLInputElement>("packet-filter"),
   packetCount: $("packet-count"),
   frameDetail: $("frame-detail"),
   log: $("log"),

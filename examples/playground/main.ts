@@ -90,6 +90,21 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('[role="tab"][data-
 }
 for (const r of viewRadios) r.addEventListener("change", showBody);
 
+// ---- modes ----------------------------------------------------------------------------
+// "HTTP request" is the page above. "Pico program" is the seam for running a bundled Pico W
+// program (the lwip-pico runner): its own request pane (program, parameters), a terminal
+// tab (stdout, stdin) and the LED would plug in here, sharing the Packets and Log tabs.
+// Until that runner lands its button stays disabled.
+type Mode = "http" | "pico";
+function setMode(mode: Mode): void {
+  document.body.dataset.mode = mode;
+  for (const b of document.querySelectorAll<HTMLButtonElement>(".modes [role=tab]")) {
+    b.setAttribute("aria-selected", String(b.id === `mode-${mode}`));
+  }
+}
+for (const m of ["http", "pico"] as const) $(`mode-${m}`).addEventListener("click", () => setMode(m));
+setMode("http");
+
 // ---- ways forward from a certificate error --------------------------------------------
 
 ui.trustRoot.addEventListener("click", () => {

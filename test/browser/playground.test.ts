@@ -60,6 +60,9 @@ describe("playground in Chromium", () => {
     expect(res!.y).toBeLessThan(req!.y + 100);
     expect(await page.getByTestId("body").textContent()).toBe(origin.greeting);
     expect(await page.getByTestId("status").textContent()).toMatch(/^200/);
+    // The mode switch: HTTP now; the Pico program mode waits for its runner.
+    expect(await page.getByTestId("mode-http").getAttribute("aria-selected")).toBe("true");
+    expect(await page.getByTestId("mode-pico").isDisabled()).toBe(true);
 
     await page.setViewportSize(PHONE);
     // After a run the phone shows the response; the request is one tab away.
@@ -135,9 +138,20 @@ describe("playground in Chromium", () => {
   it("decodes a frame's layers and decrypts its TLS record with the run's key log", async () => {
     await runOk(page, `${origin.url}/hello`);
     await openTab(page, "packets");
-    // The DNS exchange, decoded.
+    // A filter narrows the list, as Wireshark's display filter does.
+    await page.getByTestId("packet-filter").fill("dns");
+    const shown = await page.locator("#packets li:not([hidden])").evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.protocol));
+    expect(shown).toEqual(["DNS", "DNS"]);
+    await page.getByTestId("packet-filter").fill("");
+    expect(await page.locator("#packets li[hidden]").count()).toBe(0);
+    // The DNS exchange, decoded; the arrow keys move to the next frame.
     await page.locator('#packets li[data-protocol="DNS"]').first().click();
     const detail = page.getByTestId("frame-detail");
+    const first = Number(await detail.getAttribute("data-frame"));
+    await page.keyboard.press("ArrowDown");
+    expect(Number(await detail.getAttribute("data-frame"))).toBe(first + 1);
+    await page.keyboard.press("ArrowUp");
+    expect(Number(await detail.getAttribute("data-frame"))).toBe(first);
     expect(await detail.locator("details[data-layer] > summary").allTextContents()).toEqual([
       expect.stringMatching(/^Ethernet II: /),
       expect.stringMatching(/^IPv4: 10\.0\.2\.15 → 10\.0\.2\.3, UDP/),

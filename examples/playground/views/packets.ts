@@ -18,13 +18,25 @@ const MAX_PACKET_ROWS = 5000;
 let capture: CaptureDecoder | undefined;
 let t0 = 0;
 
+/** Whether a frame's row matches the filter: every word must appear in its protocol or line. */
+function matches(li: HTMLElement, words: string[]): boolean {
+  const text = `${li.dataset.protocol} ${li.lastElementChild?.textContent ?? ""}`.toLowerCase();
+  return words.every((w) => text.includes(w));
+}
+
+function filterWords(): string[] {
+  return ui.packetFilter.value.toLowerCase().split(/\s+/).filter(Boolean);
+}
+
 export const packets = new LiveList<CapturedFrame>(ui.packets, ui.packetCount, MAX_PACKET_ROWS, (list, frames) => {
   const frag = document.createDocumentFragment();
+  const words = filterWords();
   for (const f of frames) {
     const li = el("li");
     li.dataset.i = String(f.index);
     li.dataset.protocol = f.tls.length ? "TLS" : f.decoded.protocol;
     li.append(el("span", String(f.index + 1), "f-no"), el("span", `${((f.timeMs - t0) / 1000).toFixed(3)}`, "f-time"), el("span", f.summary, "f-info"));
+    if (words.length) li.hidden = !matches(li, words);
     frag.append(li);
   }
   list.append(frag);
@@ -116,18 +128,23 @@ export function showFrame(i: number): void {
   box.append(raw);
 }
 
+ui.packetFilter.addEventListener("input", () => {
+  const words = filterWords();
+  for (const li of ui.packets.querySelectorAll<HTMLElement>("li[data-i]")) li.hidden = words.length > 0 && !matches(li, words);
+});
+
 ui.packets.addEventListener("click", (ev) => {
   const li = (ev.target as HTMLElement).closest<HTMLElement>("li[data-i]");
   if (li) showFrame(Number(li.dataset.i));
 });
 ui.packets.addEventListener("keydown", (ev) => {
-  const cur = Number(ui.frameDetail.dataset.frame ?? -1);
-  if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
-    ev.preventDefault();
-    const next = cur + (ev.key === "ArrowDown" ? 1 : -1);
-    if (next >= 0 && next < (capture?.frames.length ?? 0)) {
-      showFrame(next);
-      ui.packets.querySelector(`li[data-i="${next}"]`)?.scrollIntoView({ block: "nearest" });
-    }
-  }
+  if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp") return;
+  ev.preventDefault();
+  // The next shown row (the filter hides some).
+  const cur = ui.packets.querySelector<HTMLElement>('li[aria-selected="true"]');
+  let li = cur ?? ui.packets.querySelector<HTMLElement>("li[data-i]");
+  if (cur) do li = (ev.key === "ArrowDown" ? li!.nextElementSibling : li!.previousElementSibling) as HTMLElement | null; while (li?.hidden);
+  if (!li) return;
+  showFrame(Number(li.dataset.i));
+  li.scrollIntoView({ block: "nearest" });
 });
