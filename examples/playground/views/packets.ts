@@ -4,7 +4,9 @@
 import {
   CONTENT_TYPES,
   HANDSHAKE_TYPES,
+  VERSIONS,
   describeRecord,
+  hex16,
   type CaptureDecoder,
   type CapturedFrame,
   type TlsRecord,
@@ -73,6 +75,7 @@ function recordBox(c: CaptureDecoder, r: TlsRecord): HTMLElement {
   d.append(keyValues([
     ["Direction", r.fromClient ? `client ${r.conn.client} → server ${r.conn.server}` : `server ${r.conn.server} → client ${r.conn.client}`],
     ["Content type", `${CONTENT_TYPES[r.type] ?? "?"} (${r.type})`],
+    ["Record version", `${VERSIONS[r.version] ?? "?"} (${hex16(r.version)})`],
     ["Record", `#${r.index} of this direction, ${r.bytes.length - 5} bytes`],
   ]));
   const plain = el("div", undefined, "plaintext");

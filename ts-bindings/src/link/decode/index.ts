@@ -17,6 +17,7 @@ export { KeyLogSecrets, TlsDecryptor, hkdfExpandLabel, tls12Prf } from "./tls-de
 export type { Decrypted } from "./tls-decrypt.js";
 export { chacha20, chacha20Poly1305Open, poly1305 } from "./chacha20-poly1305.js";
 export { summarizeCertificate, toPem } from "./certificate.js";
+export { hex, hex16 } from "./wire.js";
 export type { CertificateSummary } from "./certificate.js";
 
 export interface CapturedFrame {

@@ -274,14 +274,16 @@ export class TlsStreams {
   }
 }
 
-/** One line for a record header, e.g. "Handshake (ClientHello), TLS 1.2, 512 bytes". */
+/** One line for a record header, e.g. "TLS 1.3 Handshake (ClientHello), 512 bytes". */
 export function describeRecord(r: TlsRecord): string {
   const type = CONTENT_TYPES[r.type] ?? `type ${r.type}`;
   let what = "";
   const plain = !isEncrypted(r);
   if (r.type === 22 && r.bytes.length >= 6 && plain) what = ` (${HANDSHAKE_TYPES[r.bytes[5]!] ?? `type ${r.bytes[5]}`})`;
   if (r.type === 21 && r.bytes.length === 7 && plain) what = ` (${r.bytes[5] === 2 ? "fatal" : "warning"} ${ALERTS[r.bytes[6]!] ?? r.bytes[6]})`;
-  return `${type}${what}, ${VERSIONS[r.version] ?? hex(r.bytes.subarray(1, 3))}, ${r.bytes.length - 5} bytes${plain ? "" : ", encrypted"}`;
+  // As Wireshark heads it: the connection's version (a TLS 1.3 record still says 1.2).
+  const version = VERSIONS[r.conn.version ?? r.version] ?? hex(r.bytes.subarray(1, 3));
+  return `${version} ${type}${what}, ${r.bytes.length - 5} bytes${plain ? "" : ", encrypted"}`;
 }
 
 /** Whether the record's fragment is ciphertext (1.3: every ApplicationData record; 1.2:
