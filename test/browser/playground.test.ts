@@ -327,7 +327,14 @@ describe("playground in Chromium", () => {
       // The same command, with the CLI from this checkout in place of the installed bin.
       const { stdout } = await run("bash", ["-c", command.replace(/^npx lwip-https/, "npx tsx bin/lwip-https.ts")], { cwd: repo });
       expect(stdout).toBe(origin.greeting);
+      // The book's C client, the same way.
+      await page.getByTestId("client").selectOption("c");
+      await page.getByTestId("copy-command").click();
+      const c = (await page.getByTestId("command").textContent()) ?? "";
+      expect(c).toMatch(/^npx lwip-https --c-client --cacert <\(cat <<'PEM'\n/);
+      expect((await run("bash", ["-c", c.replace(/^npx lwip-https/, "npx tsx bin/lwip-https.ts")], { cwd: repo })).stdout).toBe(origin.greeting);
     } finally {
+      await page.getByTestId("client").selectOption("fetch");
       await page.getByTestId("headers").fill("");
     }
   });

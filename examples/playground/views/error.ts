@@ -2,7 +2,7 @@
 // reason shows up), a next step for the code, and for a certificate error the chain the
 // server sent with ways forward: paste a CA, trust a self-signed certificate, or turn
 // verification off.
-import { isLmwError, summarizeCertificate, toPem, type CaptureDecoder } from "../../../ts-bindings/src/index.browser.js";
+import { isLmwError, summarizeCertificate, toPem, type CaptureDecoder, type CertificateSummary } from "../../../ts-bindings/src/index.browser.js";
 import { el, setStatus, ui } from "../dom.js";
 import { HINTS, type HintContext } from "./error-hints.js";
 import { drawChain } from "./tls.js";
@@ -73,19 +73,18 @@ export async function showError(e: unknown, ctx: HintContext & { capture?: Captu
     ui.trustTop.hidden = true;
     const conns = ctx.capture?.streams.connections ?? [];
     const conn = conns.filter((c) => c.serverName === ctx.host).at(-1) ?? conns.at(-1);
-    let ders: Uint8Array[] = [];
+    let chain: CertificateSummary[] = [];
     let why = "";
     try {
-      if (conn && ctx.capture) ders = await ctx.capture.serverCertificates(conn);
+      if (conn && ctx.capture) chain = (await ctx.capture.serverCertificates(conn)).map((d) => summarizeCertificate(d));
     } catch (err) {
       why = (err as Error).message;
     }
     ui.errorChainBox.hidden = false;
-    if (ders.length === 0) {
+    if (chain.length === 0) {
       ui.errorChain.append(el("li", `The capture holds no certificate for this connection${why ? `: ${why}` : ""}.`));
       return;
     }
-    const chain = ders.map((d) => summarizeCertificate(d));
     drawChain(ui.errorChain, chain.map((c) => ({ ...c, size: c.der.length })));
     const top = chain.at(-1)!;
     if (top.selfSigned) {
