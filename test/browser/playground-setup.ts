@@ -42,6 +42,8 @@ export interface Origin {
   url: string;
   /** A second server, its certificate self-signed (its own trust anchor). */
   selfSignedUrl: string;
+  /** The main routes again, on a server that speaks TLS 1.2 at most. */
+  tls12Url: string;
   greeting: string;
   /** Resolves when a request for /hang arrived (the server never answers it). */
   hangArrived: Promise<void>;
@@ -105,13 +107,16 @@ export async function startOrigin(): Promise<Origin> {
   });
   const own = pki.issue({ cn: "localhost", san: ["localhost"] });
   const selfSigned = createServer({ cert: own.certPem, key: own.keyPem }, (_req, res) => res.end(`self-signed ${greeting}`));
-  await Promise.all([server, selfSigned].map((srv) => new Promise<void>((r) => srv.listen(0, "127.0.0.1", r))));
+  const tls12 = createServer({ cert: leaf.chainPem, key: leaf.keyPem, maxVersion: "TLSv1.2" }, (req, res) => server.emit("request", req, res));
+  const all = [server, selfSigned, tls12];
+  await Promise.all(all.map((srv) => new Promise<void>((r) => srv.listen(0, "127.0.0.1", r))));
   return {
     pki,
     root,
     server,
     url: `https://localhost:${(server.address() as AddressInfo).port}`,
     selfSignedUrl: `https://localhost:${(selfSigned.address() as AddressInfo).port}`,
+    tls12Url: `https://localhost:${(tls12.address() as AddressInfo).port}`,
     greeting,
     hangArrived: hang,
     bigGate,
@@ -119,8 +124,8 @@ export async function startOrigin(): Promise<Origin> {
     async close() {
       bigGate.open();
       for (const r of hanging) r.destroy();
-      for (const srv of [server, selfSigned]) srv.closeAllConnections();
-      await Promise.all([server, selfSigned].map((srv) => new Promise((r) => srv.close(r))));
+      for (const srv of all) srv.closeAllConnections();
+      await Promise.all(all.map((srv) => new Promise((r) => srv.close(r))));
       pki.dispose();
     },
   };

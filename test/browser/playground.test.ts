@@ -190,6 +190,23 @@ describe("playground in Chromium", () => {
     );
   });
 
+  it("decrypts TLS 1.2 records too, with the key block from the master secret", async () => {
+    await runOk(page, `${origin.tls12Url}/hello`);
+    await openTab(page, "tls");
+    expect(await page.getByTestId("tls-version").textContent()).toBe("TLSv1.2");
+    await openTab(page, "packets");
+    const detail = page.getByTestId("frame-detail");
+    const fromServer = page.locator('#packets li[data-protocol="TLS"]').filter({ hasText: /Application Data · 198\.18\.\d+\.\d+:\d+ > 10\.0\.2\.15/ });
+    let text = "";
+    for (let i = 0; i < (await fromServer.count()) && !text.startsWith("HTTP/1.1 200 OK"); i++) {
+      await fromServer.nth(i).click();
+      await expect.poll(() => detail.locator('[data-testid="plaintext"][data-state="pending"]').count()).toBe(0);
+      text = (await detail.locator('[data-testid="plaintext"][data-state="decrypted"] pre').allTextContents()).find((t) => t.startsWith("HTTP/")) ?? "";
+    }
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r?\n[\s\S]*hello from the origin/);
+    expect(await detail.locator(".decrypted-head").allTextContents()).toContainEqual(expect.stringMatching(/^Decrypted with the session keys: ApplicationData/));
+  });
+
   it("shows the lwIP and Mbed TLS debug log when asked", async () => {
     await page.getByTestId("debug").check();
     try {
