@@ -6,7 +6,7 @@
 // error with its chain, the shareable URL and the copied command (run for real).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createShim, type Shim } from "../../ts-bindings/src/shim/server.js";
 import { repo } from "./helpers.js";
@@ -50,6 +50,23 @@ describe("playground in Chromium", () => {
     expect(scrollWidth, `${name}: no sideways scrolling at phone width`).toBeLessThanOrEqual(clientWidth);
     await screenshot(page, `playground-${name}-phone`);
     await page.setViewportSize(DESKTOP);
+  }
+
+  /** Clicks the server's Application Data frames in turn until one holds a record whose
+   *  plaintext is the HTTP response; returns that record (or undefined). */
+  async function responseRecord(): Promise<Locator | undefined> {
+    const detail = page.getByTestId("frame-detail");
+    const fromServer = page.locator('#packets li[data-protocol="TLS"]').filter({ hasText: /Application Data · 198\.18\.\d+\.\d+:\d+ > 10\.0\.2\.15/ });
+    for (let i = 0; i < (await fromServer.count()); i++) {
+      await fromServer.nth(i).click();
+      await expect.poll(() => detail.locator('[data-testid="plaintext"][data-state="pending"]').count()).toBe(0);
+      const records = detail.locator('[data-testid="tls-record"]');
+      for (let r = 0; r < (await records.count()); r++) {
+        const [text] = await records.nth(r).locator('[data-testid="plaintext"][data-state="decrypted"] pre').allTextContents();
+        if (text && /^HTTP\/1\.1 200 OK\r?\n/.test(text)) return records.nth(r);
+      }
+    }
+    return undefined;
   }
 
   it("shows request and response side by side, and tabs on a phone", async () => {
@@ -159,21 +176,13 @@ describe("playground in Chromium", () => {
       expect.stringMatching(/^DNS: query 0x[0-9a-f]+ A localhost/),
     ]);
     // The server's response: the record that carries "HTTP/1.1 200 OK", under the application keys.
-    const fromServer = page.locator('#packets li[data-protocol="TLS"]').filter({ hasText: /Application Data · 198\.18\.\d+\.\d+:\d+ > 10\.0\.2\.15/ });
-    let found = -1;
-    for (let i = 0; i < (await fromServer.count()) && found < 0; i++) {
-      await fromServer.nth(i).click();
-      await expect.poll(() => detail.locator('[data-testid="plaintext"][data-state="pending"]').count()).toBe(0);
-      const texts = await detail.locator('[data-testid="plaintext"][data-state="decrypted"] pre').allTextContents();
-      found = texts.findIndex((t) => /^HTTP\/1\.1 200 OK\r?\n/.test(t));
-    }
-    expect(found).toBeGreaterThanOrEqual(0);
-    const record = detail.locator('[data-testid="tls-record"]').nth(found);
+    const record = (await responseRecord())!;
+    expect(record).toBeDefined();
     expect(await record.locator(".decrypted-head").textContent()).toMatch(/^Decrypted with the application keys: ApplicationData, \d+ bytes/);
     expect(await record.locator("pre").textContent()).toContain(origin.greeting);
     // For the picture (docs/playground.png comes from it): the other records of the frame
     // folded, as a user would, so the response's plaintext is in view.
-    await detail.locator('[data-testid="tls-record"]').evaluateAll((ds, keep) => ds.forEach((d, i) => ((d as HTMLDetailsElement).open = i === keep)), found);
+    await record.evaluate((keep) => keep.parentElement!.querySelectorAll("details.tls-record").forEach((d) => ((d as HTMLDetailsElement).open = d === keep)));
     expect(await detail.locator("details[data-layer] > summary").allTextContents()).toEqual([
       expect.stringMatching(/^Ethernet II: /),
       expect.stringMatching(/^IPv4: 198\.18\.\d+\.\d+ → 10\.0\.2\.15, TCP/),
@@ -195,16 +204,10 @@ describe("playground in Chromium", () => {
     await openTab(page, "tls");
     expect(await page.getByTestId("tls-version").textContent()).toBe("TLSv1.2");
     await openTab(page, "packets");
-    const detail = page.getByTestId("frame-detail");
-    const fromServer = page.locator('#packets li[data-protocol="TLS"]').filter({ hasText: /Application Data · 198\.18\.\d+\.\d+:\d+ > 10\.0\.2\.15/ });
-    let text = "";
-    for (let i = 0; i < (await fromServer.count()) && !text.startsWith("HTTP/1.1 200 OK"); i++) {
-      await fromServer.nth(i).click();
-      await expect.poll(() => detail.locator('[data-testid="plaintext"][data-state="pending"]').count()).toBe(0);
-      text = (await detail.locator('[data-testid="plaintext"][data-state="decrypted"] pre').allTextContents()).find((t) => t.startsWith("HTTP/")) ?? "";
-    }
-    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r?\n[\s\S]*hello from the origin/);
-    expect(await detail.locator(".decrypted-head").allTextContents()).toContainEqual(expect.stringMatching(/^Decrypted with the session keys: ApplicationData/));
+    const record = await responseRecord();
+    expect(record).toBeDefined();
+    expect(await record!.locator("pre").textContent()).toMatch(/^HTTP\/1\.1 200 OK\r?\n[\s\S]*hello from the origin/);
+    expect(await record!.locator(".decrypted-head").textContent()).toMatch(/^Decrypted with the session keys: ApplicationData/);
   });
 
   it("shows the lwIP and Mbed TLS debug log when asked", async () => {
