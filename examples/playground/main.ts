@@ -89,6 +89,18 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('[role="tab"][data-
   b.addEventListener("click", () => selectTab("pane", b.dataset.pane!));
 }
 for (const r of viewRadios) r.addEventListener("change", showBody);
+// Arrow keys move along a tab list (the WAI-ARIA tabs pattern).
+for (const list of document.querySelectorAll<HTMLElement>('[role="tablist"]')) {
+  list.addEventListener("keydown", (ev) => {
+    if (ev.key !== "ArrowRight" && ev.key !== "ArrowLeft") return;
+    const tabs = [...list.querySelectorAll<HTMLButtonElement>('[role="tab"]:not(:disabled)')];
+    const i = tabs.indexOf(document.activeElement as HTMLButtonElement);
+    if (i < 0) return;
+    const next = tabs[(i + (ev.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length]!;
+    next.focus();
+    next.click();
+  });
+}
 
 // ---- modes ----------------------------------------------------------------------------
 // "HTTP request" is the page above. "Pico program" is the seam for running a bundled Pico W

@@ -80,6 +80,13 @@ describe("playground in Chromium", () => {
     // The mode switch: HTTP now; the Pico program mode waits for its runner.
     expect(await page.getByTestId("mode-http").getAttribute("aria-selected")).toBe("true");
     expect(await page.getByTestId("mode-pico").isDisabled()).toBe(true);
+    // The tabs follow the arrow keys.
+    await page.getByTestId("tab-body").focus();
+    await page.keyboard.press("ArrowRight");
+    expect(await page.getByTestId("tab-headers").getAttribute("aria-selected")).toBe("true");
+    expect(await page.locator('[data-panel="headers"]').isVisible()).toBe(true);
+    await page.keyboard.press("ArrowLeft");
+    expect(await page.getByTestId("tab-body").getAttribute("aria-selected")).toBe("true");
 
     await page.setViewportSize(PHONE);
     // After a run the phone shows the response; the request is one tab away.
@@ -169,6 +176,11 @@ describe("playground in Chromium", () => {
     expect(Number(await detail.getAttribute("data-frame"))).toBe(first + 1);
     await page.keyboard.press("ArrowUp");
     expect(Number(await detail.getAttribute("data-frame"))).toBe(first);
+    // Pointing at a layer marks its bytes: the DNS message is the frame from byte 42 on.
+    await detail.locator('details[data-layer="DNS"] > summary').hover();
+    const marked = await detail.getByTestId("frame-bytes").locator("span.mark").evaluateAll((s) => s.map((x) => Number((x as HTMLElement).dataset.o)));
+    expect(marked[0]).toBe(42);
+    expect(marked.at(-1)).toBe(Number(await detail.getByTestId("frame-bytes").locator("span[data-o]").last().getAttribute("data-o")));
     expect(await detail.locator("details[data-layer] > summary").allTextContents()).toEqual([
       expect.stringMatching(/^Ethernet II: /),
       expect.stringMatching(/^IPv4: 10\.0\.2\.15 → 10\.0\.2\.3, UDP/),

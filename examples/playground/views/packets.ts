@@ -127,8 +127,47 @@ export function showFrame(i: number): void {
   for (const r of f.tls) box.append(recordBox(c, r));
   const raw = el("details");
   raw.className = "layer";
-  raw.append(el("summary", "Bytes"), el("pre", hexDump(f.data), "mono"));
+  const bytes = bytesView16(f.data);
+  raw.append(el("summary", "Bytes"), bytes);
   box.append(raw);
+  // Pointing at a layer marks its bytes, as Wireshark's bytes pane does.
+  box.querySelectorAll<HTMLElement>("details[data-layer]").forEach((d, n) => {
+    const mark = () => markBytes(bytes, layers[n]!.start, layers[n]!.end);
+    d.firstElementChild!.addEventListener("mouseenter", mark);
+    d.firstElementChild!.addEventListener("focus", mark);
+  });
+}
+
+/** A hex dump with one element per byte, so a range can be marked. */
+function bytesView16(data: Uint8Array): HTMLPreElement {
+  const pre = el("pre", undefined, "mono bytes");
+  pre.dataset.testid = "frame-bytes";
+  const frag = document.createDocumentFragment();
+  for (let off = 0; off < data.length; off += 16) {
+    frag.append(`${off.toString(16).padStart(8, "0")}  `);
+    let ascii = "";
+    for (let i = 0; i < 16; i++) {
+      const b = data[off + i];
+      if (b === undefined) {
+        frag.append(i === 7 ? "    " : "   ");
+        continue;
+      }
+      const span = el("span", b.toString(16).padStart(2, "0"));
+      span.dataset.o = String(off + i);
+      frag.append(span, i === 7 ? "  " : " ");
+      ascii += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".";
+    }
+    frag.append(` ${ascii}\n`);
+  }
+  pre.append(frag);
+  return pre;
+}
+
+function markBytes(pre: HTMLElement, start: number, end: number): void {
+  for (const span of pre.querySelectorAll<HTMLElement>("span[data-o]")) {
+    const o = Number(span.dataset.o);
+    span.classList.toggle("mark", o >= start && o < end);
+  }
 }
 
 ui.packetFilter.addEventListener("input", () => {
