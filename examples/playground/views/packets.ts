@@ -6,11 +6,11 @@ import {
   HANDSHAKE_TYPES,
   VERSIONS,
   describeRecord,
-  hex16,
   type CaptureDecoder,
   type CapturedFrame,
   type TlsRecord,
 } from "../../../ts-bindings/src/index.browser.js";
+import { hex16 } from "../../../ts-bindings/src/link/decode/wire.js";
 import { el, keyValues, ui } from "../dom.js";
 import { hexDump } from "./body.js";
 import { LiveList } from "./lists.js";

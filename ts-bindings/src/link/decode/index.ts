@@ -15,9 +15,8 @@ export { CONTENT_TYPES, HANDSHAKE_TYPES, VERSIONS, ALERTS, TlsConnection, TlsStr
 export type { TlsRecord, HandshakeMessage } from "./tls-stream.js";
 export { KeyLogSecrets, TlsDecryptor, hkdfExpandLabel, tls12Prf } from "./tls-decrypt.js";
 export type { Decrypted } from "./tls-decrypt.js";
-export { chacha20, chacha20Poly1305Open, poly1305 } from "./chacha20-poly1305.js";
+export { chacha20Poly1305Open } from "./chacha20-poly1305.js";
 export { summarizeCertificate, toPem } from "./certificate.js";
-export { hex, hex16 } from "./wire.js";
 export type { CertificateSummary } from "./certificate.js";
 
 export interface CapturedFrame {
