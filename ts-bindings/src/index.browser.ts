@@ -21,6 +21,7 @@ export type { TlsClientOptions, TlsServerOptions, TlsVersion } from "./device/tl
 export { WispDialer } from "./dialer/wisp.js";
 export type { WispDialerOptions } from "./dialer/wisp.js";
 export { PcapWriter, KeyLog, summarizeFrame } from "./link/pcap.js";
+export * from "./link/decode/index.js";
 export { runCClient } from "./apps/https-client.js";
 export { createFetch, socketInfoOf, responseTimeline } from "./http/index.js";
 export type { ExtraInit, FetchClient, FetchOptions, FetchTiming, LmwFetch, RequestConnection, Timeline, TimelinePhase, PhaseName } from "./http/index.js";
