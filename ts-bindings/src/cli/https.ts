@@ -11,6 +11,7 @@ import { LmwError } from "../errors.js";
 import { VERSION } from "../ffi/generated/version.js";
 import type { FetchTiming } from "../http/index.js";
 import { runCClient } from "../apps/https-client.js";
+import { WispDialer } from "../dialer/wisp.js";
 import { Stack } from "../device/stack.js";
 import type { TlsVersion } from "../device/tls-config.js";
 import { connectionLines, headerPairs, timingLines, type Timeline } from "./describe.js";
@@ -57,6 +58,8 @@ Options:
       --tls-max <1.2|1.3>      highest TLS version to offer
       --connect-timeout <s>    limit for TCP connect + TLS handshake, seconds
   -m, --max-time <s>           limit for the whole transfer, seconds
+      --wisp <ws-url>          reach the outside through a Wisp relay (lwip-shim), as a
+                               browser does, instead of the host's own sockets
       --c-client               run the book's C client (native/apps/https_client.c) instead
                                of fetch: HTTPS GET only
       --pcap <file>            write a capture of the device's Ethernet link (pcap)
@@ -88,6 +91,7 @@ const OPTIONS = {
   "connect-timeout": { type: "string" },
   "max-time": { type: "string", short: "m" },
   "c-client": { type: "boolean" },
+  wisp: { type: "string" },
   pcap: { type: "string" },
   keylog: { type: "string" },
   version: { type: "boolean", short: "V" },
@@ -116,6 +120,7 @@ interface CliOptions {
   connectTimeoutMs?: number;
   maxTimeMs?: number;
   cClient: boolean;
+  wisp?: string;
   pcap?: string;
   keylog?: string;
 }
@@ -176,6 +181,8 @@ function parse(argv: string[]): Parsed {
     if (extra.length > 0) throw new UsageError(`--c-client runs the C client's plain GET; it does not take ${extra.join(", ")}`);
     if (url.protocol !== "https:") throw new UsageError("--c-client speaks HTTPS only");
   }
+  const wisp = values.wisp;
+  if (wisp !== undefined && !/^wss?:\/\/.+\/$/.test(wisp)) throw new UsageError(`--wisp wants a ws:// or wss:// URL ending in "/", not ${wisp}`);
   return {
     options: {
       url,
@@ -197,6 +204,7 @@ function parse(argv: string[]): Parsed {
       connectTimeoutMs: seconds(values["connect-timeout"], "--connect-timeout"),
       maxTimeMs: seconds(values["max-time"], "-m/--max-time"),
       cClient,
+      wisp,
       pcap: values.pcap,
       keylog: values.keylog,
     },
@@ -329,6 +337,7 @@ async function run(o: CliOptions, io: CliIo): Promise<number> {
   if (body && !o.headers.has("content-type")) o.headers.set("content-type", "application/x-www-form-urlencoded");
 
   const session = await Session.create({
+    dialer: o.wisp !== undefined ? new WispDialer({ url: o.wisp }) : undefined,
     tls: { ca, dangerouslySkipVerification: o.insecure || undefined, minVersion: o.tlsMin, maxVersion: o.tlsMax },
     connectTimeout: o.connectTimeoutMs,
     http: o.connectTimeoutMs !== undefined ? { connectTimeout: o.connectTimeoutMs } : undefined,
@@ -337,7 +346,7 @@ async function run(o: CliOptions, io: CliIo): Promise<number> {
     onConnection: o.verbose ? (c) => connectionLines(c).forEach(info) : undefined,
     onRequestHead: o.verbose ? (head) => io.stderr.write(head.split("\r\n").map((l) => `> ${l}\n`).join("") + ">\n") : undefined,
   });
-  info(`${NAME} ${VERSION}: device 10.0.2.15 (lwIP + Mbed TLS, WebAssembly) -> router 10.0.2.2 (lwIP, NAT) -> Node sockets`);
+  info(`${NAME} ${VERSION}: device 10.0.2.15 (lwIP + Mbed TLS, WebAssembly) -> router 10.0.2.2 (lwIP, NAT) -> ${o.wisp ? `Wisp relay ${o.wisp}` : "Node sockets"}`);
   info(o.insecure ? "certificate verification is OFF (-k)" : `trusting ${o.cacert ? `the roots in ${o.cacert}` : "the bundled CA set"}`);
 
   const ac = new AbortController();

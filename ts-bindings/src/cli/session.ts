@@ -28,6 +28,8 @@ export interface ConnectionReport {
 }
 
 export interface SessionOptions {
+  /** Where flows go (default: the Node dialer, real sockets). */
+  dialer?: NetworkOptions["dialer"];
   tls?: TlsClientOptions;
   /** ms for TCP connect and for the TLS handshake (library default 30 s). */
   connectTimeout?: number;
@@ -126,6 +128,7 @@ export class Session implements AsyncDisposable {
     const pcap = options.pcap ? new PcapWriter() : undefined;
     const keylog = options.keylog ? new KeyLog() : undefined;
     const net = await createNetwork({
+      dialer: options.dialer,
       tls: { ...options.tls, keylog: options.keylog || options.tls?.keylog },
       timeouts: options.connectTimeout !== undefined ? { connect: options.connectTimeout, handshake: options.connectTimeout } : undefined,
       onFrame: pcap?.tap,
