@@ -23,7 +23,8 @@ export interface RouterOptions {
   onFlow?: (e: { target: string; host: string; port: number; ok: boolean; error?: LmwError; ms: number }) => void;
 }
 
-/** Reasons kept for resets nobody asked about (a closed socket, a C app). */
+/** Reasons kept for resets nobody asked about (a closed socket, a C app), and failed
+ *  targets remembered for lastFailure: the oldest are dropped past this. */
 const MAX_RESET_REASONS = 256;
 
 function isDialerError(e: unknown): e is LmwError {
@@ -78,9 +79,11 @@ export class Router {
   }
 
   #remember(devicePort: number, target: string, error: LmwError): void {
-    this.#failures.set(target, error);
-    this.#resets.set(`${devicePort}>${target}`, error);
-    if (this.#resets.size > MAX_RESET_REASONS) this.#resets.delete(this.#resets.keys().next().value!);
+    for (const [map, key] of [[this.#failures, target], [this.#resets, `${devicePort}>${target}`]] as const) {
+      map.delete(key); // re-inserted last: the oldest goes first
+      map.set(key, error);
+      if (map.size > MAX_RESET_REASONS) map.delete(map.keys().next().value!);
+    }
   }
 
   /** Live flows in the C NAT table. */
