@@ -79,6 +79,16 @@ describe.each(causes)("$name", (c) => {
   });
 });
 
+it("lwip-https --wisp refuses a URL that is not a Wisp endpoint (usage, exit 2)", async () => {
+  const { main } = await import("../../ts-bindings/src/cli/https.js");
+  const { PassThrough } = await import("node:stream");
+  let err = "";
+  const stderr = new PassThrough().on("data", (d: Buffer) => (err += d.toString()));
+  const code = await main(["--wisp", "http://127.0.0.1:1/wisp", "https://example.com/"], { stdout: new PassThrough(), stderr });
+  expect(code).toBe(2);
+  expect(err).toMatch(/--wisp wants a ws:\/\/ or wss:\/\/ URL ending in "\/"/);
+});
+
 it("plain HTTP: the reason arrives on the open connection and is still precise", async () => {
   // The device's TCP is up before the relay reports (Wisp has no connect acknowledgement),
   // so the failure ends the request, not the connect.
