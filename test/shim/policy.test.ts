@@ -74,8 +74,8 @@ describe("default policy: loopback and private targets are refused", () => {
     expect(echo.connections).toBe(0);
   });
 
-  it("names are resolved by the shim (an unknown name is unreachable, 0x42) and bad names are invalid (0x41)", async () => {
-    expect(await dial(client, "no-such-name.test", 80)).toBe(CloseReason.UNREACHABLE);
+  it("names are resolved by the shim (an unknown name is 0x45, not resolved) and bad names are invalid (0x41)", async () => {
+    expect(await dial(client, "no-such-name.test", 80)).toBe(CloseReason.NAME_NOT_RESOLVED);
     expect(await dial(client, "bad name!", 80)).toBe(CloseReason.INVALID_INFO);
     expect(await dial(client, "example.com", 0)).toBe(CloseReason.INVALID_INFO);
     expect(lookups).toContain("localhost");

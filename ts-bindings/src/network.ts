@@ -220,6 +220,10 @@ export class Network implements AsyncDisposable {
     const resolved = performance.now();
     const cached = sessionKey ? this.#sessions.get(sessionKey) : undefined;
     const socket = StackSocket.connect(this.device, { ip, port: options.port, tls, servername, session: cached, signal });
+    // The device only sees a RST when a dial fails, at connect or (Wisp) later: the
+    // router knows why.
+    const target = `${ip}:${options.port}`;
+    socket.explainReset = (localPort) => this.router.resetReason(localPort, target);
     if (sessionKey && this.#options.tlsSessionCache !== false) {
       socket.onSession = (s) => {
         this.#sessions.get(sessionKey)?.dispose();
@@ -247,11 +251,6 @@ export class Network implements AsyncDisposable {
       const opened = performance.now();
       // The same object `opened` resolves with: whoever awaits it sees the timing too.
       info.timing = { start, resolved, tcpConnected: socket.tcpConnectedAt ?? opened, opened };
-    } catch (e) {
-      // The device only saw a RST; the router knows why the dial failed.
-      const why = this.router.lastFailure(`${ip}:${options.port}`);
-      if (why && e instanceof LmwError && e.code === "ERR_CONNECTION_REFUSED") throw why;
-      throw e;
     } finally {
       clearTimeout(timer);
     }

@@ -1,6 +1,7 @@
-// What to do next, per error code. Keyed by the code's string: the relay-failure codes are
-// being split finer (ERR_BLOCKED_BY_RELAY beside ERR_BLOCKED, ...), and a hint for a code
-// the library does not emit yet costs nothing.
+// What to do next, per error code. Keyed by the library's ErrorCode, so a hint for a code
+// that does not exist fails to compile.
+import type { ErrorCode } from "../../../ts-bindings/src/errors.js";
+
 export interface HintContext {
   host: string;
   port: string;
@@ -14,9 +15,8 @@ const isLocal = (host: string): boolean => host === "localhost" || host.endsWith
 const LOOPBACK = "To reach a server on this machine, start the playground with `npm run playground -- --allow-loopback` (and `--allow-private` for addresses on your LAN).";
 const CERT = "Paste the CA that issued it (for a test server, its test root), or turn verification off to look at the server anyway.";
 
-export const HINTS: Record<string, Hint> = {
+const HINTS: Partial<Record<ErrorCode, Hint>> = {
   ERR_DNS_NOT_FOUND: (c) => `The relay could not resolve "${c.host}". Check the spelling; a name known only to this machine (/etc/hosts) must also resolve where the relay runs.`,
-  ERR_BLOCKED: (c) => `The relay's policy refuses ${c.host}:${c.port}. ${LOOPBACK}`,
   ERR_BLOCKED_BY_RELAY: (c) => `The relay's policy refuses ${c.host}:${c.port}. ${LOOPBACK}`,
   ERR_CONNECTION_REFUSED: (c) =>
     `Nothing accepted the connection on ${c.host}:${c.port}. Is the server running, and on that port?` +
@@ -43,3 +43,8 @@ export const HINTS: Record<string, Hint> = {
   ERR_HTTP_TOO_MANY_REDIRECTS: () => "The redirects go round: the Timing tab lists every hop.",
   ERR_ABORTED: () => "Stopped. What arrived until then is still in the tabs.",
 };
+
+/** The hint for a code (an LmwError's, or a name the page gives other errors), or "". */
+export function hintFor(code: string, context: HintContext): string {
+  return Object.hasOwn(HINTS, code) ? HINTS[code as ErrorCode]!(context) : "";
+}

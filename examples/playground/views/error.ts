@@ -4,7 +4,7 @@
 // verification off.
 import { isLmwError, summarizeCertificate, toPem, type CaptureDecoder, type CertificateSummary } from "../../../ts-bindings/src/index.browser.js";
 import { el, setStatus, ui } from "../dom.js";
-import { HINTS, type HintContext } from "./error-hints.js";
+import { hintFor, type HintContext } from "./error-hints.js";
 import { drawChain } from "./tls.js";
 
 function nativeCode(e: { layer: string; nativeCode: number | undefined }): string {
@@ -65,7 +65,7 @@ export async function showError(e: unknown, ctx: HintContext & { capture?: Captu
   const cs = causes(e);
   ui.errorCause.textContent = cs.length ? `cause: ${cs.join(" ← ")}` : "";
   // `…` in a hint is a command: drawn as code.
-  (HINTS[code]?.(ctx) ?? "").split("`").forEach((part, i) => ui.errorHint.append(i % 2 ? el("code", part) : part));
+  hintFor(code, ctx).split("`").forEach((part, i) => ui.errorHint.append(i % 2 ? el("code", part) : part));
 
   topPem = "";
   if (/^ERR_TLS_(CERT_|HOSTNAME)/.test(code)) {

@@ -12,7 +12,7 @@ export interface ExitRule {
  *  connecting (see exitCodeFor); afterwards it is 1, like any other error. */
 export const EXIT_RULES: readonly ExitRule[] = [
   { exit: 6, codes: ["ERR_DNS_NOT_FOUND"], meaning: "could not resolve the host name" },
-  { exit: 7, codes: ["ERR_CONNECTION_REFUSED", "ERR_HOST_UNREACHABLE", "ERR_DIAL_FAILED", "ERR_CONNECT"], meaning: "could not connect (also ERR_CONNECTION_RESET while connecting)" },
+  { exit: 7, codes: ["ERR_CONNECTION_REFUSED", "ERR_HOST_UNREACHABLE", "ERR_BLOCKED_BY_RELAY", "ERR_DIAL_FAILED", "ERR_CONNECT"], meaning: "could not connect (also ERR_CONNECTION_RESET while connecting)" },
   { exit: 28, codes: ["ERR_TIMEOUT", "ERR_TIMEOUT_*"], meaning: "timed out (--connect-timeout, -m, or the library's own limits)" },
   {
     exit: 60,

@@ -55,6 +55,8 @@ Options:
       --connect-to <host1:port1:host2:port2>
                                a request for host1:port1 connects to host2:port2 instead
                                (empty fields: any host/port, or unchanged); before --resolve
+      --wisp <ws-url>          reach the outside through a Wisp relay (lwip-shim), as a
+                               browser does, instead of the host's own sockets
       --c-client               run the book's C client (native/apps/https_client.c) instead
                                of fetch: HTTPS GET only (takes -i, -o, -k, --cacert,
                                -v, -f, -s, -m, -w, --resolve, --connect-to, --pcap)
@@ -91,6 +93,7 @@ const OPTIONS = {
   "connect-timeout": { type: "string" },
   "max-time": { type: "string", short: "m" },
   "c-client": { type: "boolean" },
+  wisp: { type: "string" },
   resolve: { type: "string", multiple: true },
   "connect-to": { type: "string", multiple: true },
   pcap: { type: "string" },
@@ -124,6 +127,7 @@ export interface CliOptions {
   connectTimeoutMs?: number;
   maxTimeMs?: number;
   cClient: boolean;
+  wisp?: string;
   resolve: ResolveRule[];
   connectTo: ConnectToRule[];
   pcap?: string;
@@ -226,6 +230,8 @@ export function parse(argv: string[]): Parsed {
     if (extra.length > 0) throw new UsageError(`--c-client runs the C client's plain GET; it does not take ${extra.join(", ")}`);
     if (url.protocol !== "https:") throw new UsageError("--c-client speaks HTTPS only");
   }
+  const wisp = values.wisp;
+  if (wisp !== undefined && !/^wss?:\/\/.+\/$/.test(wisp)) throw new UsageError(`--wisp wants a ws:// or wss:// URL ending in "/", not ${wisp}`);
   return {
     options: {
       url,
@@ -249,6 +255,7 @@ export function parse(argv: string[]): Parsed {
       connectTimeoutMs: seconds(values["connect-timeout"], "--connect-timeout"),
       maxTimeMs: seconds(values["max-time"], "-m/--max-time"),
       cClient,
+      wisp,
       resolve: (values.resolve ?? []).map((t) => rule(parseResolve, t)),
       connectTo: (values["connect-to"] ?? []).map((t) => rule(parseConnectTo, t)),
       pcap: values.pcap,

@@ -13,6 +13,7 @@ import { socketInfoOf, type FetchTiming } from "../http/index.js";
 import type { ResponseHead } from "../http/parser.js";
 import { responseTimeline, type Timeline } from "../http/timeline.js";
 import { runCClient } from "../apps/https-client.js";
+import { WispDialer } from "../dialer/wisp.js";
 import { Stack } from "../device/stack.js";
 import { markInsecureWarned } from "../device/tls-config.js";
 import { tlsFailureOf } from "../device/tls-failure.js";
@@ -86,6 +87,7 @@ async function run(o: CliOptions, io: CliIo): Promise<number> {
       if (!o.silent) io.stderr.write(`${NAME}: warning: -k: the server's certificate is not verified; anyone on the path can read and change this traffic\n`);
     }
     session = await Session.create({
+      dialer: o.wisp !== undefined ? new WispDialer({ url: o.wisp }) : undefined,
       tls: { ca, dangerouslySkipVerification: o.insecure || undefined, minVersion: o.tlsMin, maxVersion: o.tlsMax },
       connectTimeout: o.connectTimeoutMs,
       http: o.maxRedirs !== undefined ? { maxRedirections: o.maxRedirs } : undefined,
@@ -94,7 +96,7 @@ async function run(o: CliOptions, io: CliIo): Promise<number> {
       resolve: o.resolve,
       connectTo: o.connectTo,
     });
-    info(`${NAME} ${VERSION}: device 10.0.2.15 (lwIP + Mbed TLS, WebAssembly) -> router 10.0.2.2 (lwIP, NAT) -> Node sockets`);
+    info(`${NAME} ${VERSION}: device 10.0.2.15 (lwIP + Mbed TLS, WebAssembly) -> router 10.0.2.2 (lwIP, NAT) -> ${o.wisp ? `Wisp relay ${o.wisp}` : "Node sockets"}`);
     info(o.insecure ? "certificate verification is OFF (-k)" : `trusting ${o.cacert ? `the roots in ${o.cacert}` : "the bundled CA set"}`);
     for (const r of o.resolve) info(`Added ${r.host}:${r.port}:${r.addresses.join(",")} to the name table (--resolve)`);
     for (const r of o.connectTo) info(`Connecting ${r.host ?? "any host"}:${r.port ?? "any port"} to ${r.toHost ?? "the same host"}:${r.toPort ?? "the same port"} (--connect-to)`);

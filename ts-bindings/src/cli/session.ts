@@ -8,6 +8,8 @@ import type { FetchOptions } from "../http/index.js";
 import type { TlsClientOptions } from "../device/tls-config.js";
 
 export interface SessionOptions {
+  /** Where flows go (default: the Node dialer, real sockets). */
+  dialer?: NetworkOptions["dialer"];
   tls?: TlsClientOptions;
   /** ms for TCP connect and for the TLS handshake (library default 30 s). */
   connectTimeout?: number;
@@ -36,6 +38,7 @@ export class Session implements AsyncDisposable {
     const pcap = options.pcap ? new PcapWriter() : undefined;
     const keylog = options.keylog ? new KeyLog() : undefined;
     const net = await createNetwork({
+      dialer: options.dialer,
       tls: { ...options.tls, keylog: options.keylog || options.tls?.keylog },
       timeouts: options.connectTimeout !== undefined ? { connect: options.connectTimeout, handshake: options.connectTimeout } : undefined,
       http: options.http,

@@ -57,6 +57,11 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
   #writeDone = false;
   #tcpUpAt: number | undefined;
   #info: SocketInfo | undefined;
+  #localPort = 0;
+
+  /** Asked when the peer resets the connection: a better error than a bare reset, if
+   *  whoever sent the RST knows why (the router keeps the dialer's reason). */
+  explainReset: ((localPort: number) => LmwError | undefined) | undefined;
 
   /** Wraps a handle already made by the C side (used by connect and accept). */
   constructor(stack: Stack, ptr: number, id: number, options: { tls: boolean; connected: boolean; servername?: string }) {
@@ -127,6 +132,9 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
           : new LmwError("ERR_CONNECT", `cannot connect to ${options.ip}:${options.port}: ${lwipErrorName(e)}`, { layer: "lwip", nativeCode: e }));
         return socket;
       }
+      // The local port is bound now; once a RST has freed the pcb it can no longer be read.
+      const local = socket.#readInfo().localAddress;
+      socket.#localPort = Number(local.slice(local.lastIndexOf(":") + 1)) || 0;
     }
     const signal = options.signal;
     if (signal) {
@@ -242,6 +250,10 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
   }
 
   #errorFor(lwipErr: number): LmwError {
+    if (lwipErr === LwipErr.ERR_RST && this.#localPort !== 0) {
+      const why = this.explainReset?.(this.#localPort);
+      if (why) return why;
+    }
     const { mod } = this.stack;
     const tlsErr = this.#ptr ? mod._lmw_conn_tls_error(this.#ptr) : 0;
     const flags = this.#ptr ? mod._lmw_conn_verify_flags(this.#ptr) >>> 0 : 0;

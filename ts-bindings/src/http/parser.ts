@@ -531,13 +531,17 @@ export class ResponseParser {
       keepAlive = false;
     }
 
+    // Conflicting framing fields are an error even where no body follows (HEAD, 204,
+    // 304): the message is malformed whatever its length turns out to be (as llhttp).
+    if (te !== null) {
+      if (this.versionMinor === 0) this.fail("Transfer-Encoding in an HTTP/1.0 response (faulty framing, RFC 9112 section 6.1)", at);
+      if (cl !== null) this.fail("both Transfer-Encoding and Content-Length (possible response smuggling, RFC 9112 section 6.3)", at);
+    }
     let framing: BodyFraming;
     let contentLength: number | null = null;
     if (this.method === "HEAD" || status === 204 || status === 304) {
       framing = "none";
     } else if (te !== null) {
-      if (this.versionMinor === 0) this.fail("Transfer-Encoding in an HTTP/1.0 response (faulty framing, RFC 9112 section 6.1)", at);
-      if (cl !== null) this.fail("both Transfer-Encoding and Content-Length (possible response smuggling, RFC 9112 section 6.3)", at);
       if (te.length !== 1 || te[0] !== "chunked") {
         this.fail(`unsupported Transfer-Encoding ${JSON.stringify(te.join(", "))}: only "chunked" is accepted (no TE was sent)`, at);
       }

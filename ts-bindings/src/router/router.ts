@@ -1,6 +1,11 @@
 // The router's TypeScript half: for each flow the C NAT holds, dial the real destination
 // (names come back from the fake DNS), then let the device's SYN through and splice the
 // two streams; answer the device's DNS queries; relay UDP.
+//
+// The device only ever sees a RST when a dial fails: before its SYN is let through
+// (the Node dialer knows at once) or after (a Wisp relay reports a failed connect only
+// later, as a CLOSE). Either way the router keeps the dialer's error as the reason for
+// that reset, so the device's socket can report it (resetReason, lastFailure).
 import { buildAnswer, FakeDns, isFakeAddress, isIPv4Literal, parseQuery } from "./dns-responder.js";
 import { LmwError } from "../errors.js";
 import { LmwEvent } from "../ffi/generated/exports.js";
@@ -18,6 +23,14 @@ export interface RouterOptions {
   onFlow?: (e: { target: string; host: string; port: number; ok: boolean; error?: LmwError; ms: number }) => void;
 }
 
+/** Reasons kept for resets nobody asked about (a closed socket, a C app), and failed
+ *  targets remembered for lastFailure: the oldest are dropped past this. */
+const MAX_RESET_REASONS = 256;
+
+function isDialerError(e: unknown): e is LmwError {
+  return e instanceof LmwError && (e.layer === "dialer" || e.layer === "wisp");
+}
+
 function ipToString(b: Uint8Array, off: number): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
@@ -28,8 +41,9 @@ export class Router {
   #options: RouterOptions;
   #listener: StackListener;
   #flowId: number;
-  #pending = new Map<number, DialedStream>();
+  #pending = new Map<number, { remote: DialedStream; target: string }>();
   #failures = new Map<string, LmwError>();
+  #resets = new Map<string, LmwError>();
   #active = new Set<{ device: StackSocket; remote: DialedStream }>();
   #udp = new Map<string, Promise<DialedDatagrams | undefined>>();
   #closed = false;
@@ -53,6 +67,23 @@ export class Router {
   /** Why the last dial to `ip:port` failed (the device only saw a RST). */
   lastFailure(target: string): LmwError | undefined {
     return this.#failures.get(target);
+  }
+
+  /** Why the router reset the device's connection from local port `devicePort` to
+   *  `target` ("ip:port"): the dialer's error. Answered once. */
+  resetReason(devicePort: number, target: string): LmwError | undefined {
+    const key = `${devicePort}>${target}`;
+    const why = this.#resets.get(key);
+    this.#resets.delete(key);
+    return why;
+  }
+
+  #remember(devicePort: number, target: string, error: LmwError): void {
+    for (const [map, key] of [[this.#failures, target], [this.#resets, `${devicePort}>${target}`]] as const) {
+      map.delete(key); // re-inserted last: the oldest goes first
+      map.set(key, error);
+      if (map.size > MAX_RESET_REASONS) map.delete(map.keys().next().value!);
+    }
   }
 
   /** Live flows in the C NAT table. */
@@ -92,12 +123,12 @@ export class Router {
         return;
       }
       this.#failures.delete(target);
-      this.#pending.set(devPort, remote);
+      this.#pending.set(devPort, { remote, target });
       mod._lmw_router_flow_accept(flowId);
       this.#options.onFlow?.({ target, host, port, ok: true, ms: performance.now() - t0 });
     } catch (e) {
       const error = e instanceof LmwError ? e : new LmwError("ERR_DIAL_FAILED", String(e), { layer: "dialer", cause: e });
-      this.#failures.set(target, error);
+      this.#remember(devPort, target, error);
       if (!this.#closed) mod._lmw_router_flow_reject(flowId);
       this.#options.onFlow?.({ target, host: host ?? ip, port, ok: false, error, ms: performance.now() - t0 });
     }
@@ -107,12 +138,13 @@ export class Router {
   #onAccepted(device: StackSocket): void {
     const remoteAddr = device.info?.remoteAddress ?? "";
     const devPort = Number(remoteAddr.slice(remoteAddr.lastIndexOf(":") + 1));
-    const remote = this.#pending.get(devPort);
+    const pending = this.#pending.get(devPort);
     this.#pending.delete(devPort);
-    if (!remote) {
+    if (!pending) {
       device.destroy();
       return;
     }
+    const { remote, target } = pending;
     const pair = { device, remote };
     this.#active.add(pair);
     // Device -> remote. If the remote stops taking data (it closed), what the device still
@@ -121,8 +153,11 @@ export class Router {
     const up = device.readable.pipeTo(remote.writable, { preventCancel: true }).catch(() =>
       device.readable.pipeTo(new WritableStream()).catch(() => {}),
     );
-    // Remote -> device: its end is the device's FIN; its failure, the device's RST.
-    const down = remote.readable.pipeTo(device.writable).catch((e: unknown) => {
+    // Remote -> device: its end is the device's FIN; its failure, the device's RST, with
+    // the dialer's error kept as the reason (for Wisp, a failed connect arrives here).
+    // preventAbort: the reason must be kept before the RST goes out, not after.
+    const down = remote.readable.pipeTo(device.writable, { preventAbort: true }).catch((e: unknown) => {
+      if (isDialerError(e)) this.#remember(devPort, target, e);
       device.destroy(e);
       remote.destroy();
     });
@@ -188,7 +223,7 @@ export class Router {
       remote.destroy();
     }
     this.#active.clear();
-    for (const r of this.#pending.values()) r.destroy();
+    for (const { remote } of this.#pending.values()) remote.destroy();
     this.#pending.clear();
     for (const f of this.#udp.values()) void f.then((d) => d?.close());
     this.#udp.clear();

@@ -481,12 +481,13 @@ class ShimServer implements Shim {
         candidates = found.map((f) => f.address);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? "error";
-        const reason = code === "ETIMEOUT" ? CloseReason.CONNECT_TIMEOUT : CloseReason.UNREACHABLE;
+        // A name that does not resolve is not an unreachable network: its own reason.
+        const reason = code === "ETIMEOUT" ? CloseReason.CONNECT_TIMEOUT : CloseReason.NAME_NOT_RESOLVED;
         return { ok: false, reason, why: `lookup failed: ${code}` };
       } finally {
         clearTimeout(timer);
       }
-      if (candidates.length === 0) return { ok: false, reason: CloseReason.UNREACHABLE, why: "no addresses" };
+      if (candidates.length === 0) return { ok: false, reason: CloseReason.NAME_NOT_RESOLVED, why: "no addresses" };
     }
     let chosen: Resolved | undefined;
     for (const c of candidates) {

@@ -20,7 +20,10 @@ export const StreamType = {
 } as const;
 export type StreamTypeValue = (typeof StreamType)[keyof typeof StreamType];
 
-/** CLOSE reasons. 0x0x: either side; 0x4x: server; 0x8x: client. */
+/** CLOSE reasons. 0x0x: either side; 0x4x: server; 0x8x: client. NAME_NOT_RESOLVED is
+ *  ours, not in Wisp v1's list: the spec folds a name that does not resolve into 0x42,
+ *  which would make a typo look like a routing failure. Other clients see an unknown
+ *  server reason, which still closes the stream. */
 export const CloseReason = {
   UNKNOWN: 0x01,
   VOLUNTARY: 0x02,
@@ -30,6 +33,7 @@ export const CloseReason = {
   UNREACHABLE: 0x42,
   CONNECT_TIMEOUT: 0x43,
   REFUSED: 0x44,
+  NAME_NOT_RESOLVED: 0x45,
   DATA_TIMEOUT: 0x47,
   BLOCKED: 0x48,
   THROTTLED: 0x49,
