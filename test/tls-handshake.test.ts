@@ -112,3 +112,26 @@ describe("TLS handshake between two lwIP stacks", () => {
     cleanup();
   });
 });
+
+describe("TLS configuration", () => {
+  it("takes cipher suites and ALPN names as lists, and refuses unknown suites and over-long names", async () => {
+    pair = await stackPair();
+    const s = pair.client;
+    const ok = TlsConfig.client(s, { ca: root.certPem, ciphers: ["TLS1-3-AES-128-GCM-SHA256", "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"], alpn: ["h2", "http/1.1"] });
+    ok.dispose();
+    const heap = s.heapInUse(); // after one config: lwIP's shared DRBG is seeded once, on the first
+    const refused = (options: Partial<TlsClientOptions>) => {
+      try {
+        TlsConfig.client(s, { ca: root.certPem, ...options }).dispose();
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    };
+    const BAD_INPUT = -0x7100; // MBEDTLS_ERR_SSL_BAD_INPUT_DATA
+    expect(refused({ ciphers: ["TLS1-3-AES-128-GCM-SHA256", "NO-SUCH-SUITE"] })).toMatchObject({ code: "ERR_TLS_CONFIG", nativeCode: BAD_INPUT });
+    expect(refused({ ciphers: [","] })).toMatchObject({ code: "ERR_TLS_CONFIG", nativeCode: BAD_INPUT });
+    expect(refused({ alpn: ["h2", "x".repeat(256)] })).toMatchObject({ code: "ERR_TLS_CONFIG", nativeCode: BAD_INPUT });
+    expect(s.heapInUse()).toBe(heap); // the refused lists were freed
+  });
+});

@@ -132,8 +132,9 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
       throw e;
     };
 
-    const bodyWrite = await sendRequest(conn, hop, userAgent, failBeforeResponse, () => (timing.requestSent = now()));
-    const { head, queue } = await readResponseHead(conn, hop, origin, settings.headersTimeout, failBeforeResponse, () => {
+    const exchange = { conn, hop, origin, failBeforeResponse };
+    const bodyWrite = await sendRequest(exchange, userAgent, () => (timing.requestSent = now()));
+    const { head, queue } = await readResponseHead(exchange, settings.headersTimeout, () => {
       timing.firstByte = now();
       gotBytes = true;
     });
