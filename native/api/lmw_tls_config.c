@@ -143,26 +143,35 @@ int lmw_tls_config_set_versions(lmw_tls_config *cfg, int min_version, int max_ve
   return 0;
 }
 
-int lmw_tls_config_set_alpn(lmw_tls_config *cfg, const char *protocols) {
+/* Splits a comma-separated list: *items points into *copy, NULL-terminated, empty items
+   skipped (strtok). Both are the caller's to free; on failure both are NULL. */
+static int split_list(const char *text, char **copy, const char ***items, size_t *count) {
   size_t n = 1;
-  for (const char *s = protocols; *s; s++) n += *s == ',';
-  char *storage = strdup(protocols);
-  const char **list = (const char **)calloc(n + 1, sizeof *list);
-  if (storage == NULL || list == NULL) {
-    free(storage);
-    free(list);
+  for (const char *s = text; *s; s++) n += *s == ',';
+  *count = 0;
+  *copy = strdup(text);
+  *items = (const char **)calloc(n + 1, sizeof **items);
+  if (*copy == NULL || *items == NULL) {
+    free(*copy);
+    free((void *)*items);
+    *copy = NULL;
+    *items = NULL;
     return MBEDTLS_ERR_SSL_ALLOC_FAILED;
   }
-  size_t count = 0;
-  for (char *tok = strtok(storage, ","); tok != NULL; tok = strtok(NULL, ",")) {
-    if (strlen(tok) == 0 || strlen(tok) > 255) {
-      free(storage);
-      free(list);
-      return MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
-    }
-    list[count++] = tok;
+  for (char *tok = strtok(*copy, ","); tok != NULL; tok = strtok(NULL, ",")) (*items)[(*count)++] = tok;
+  return 0;
+}
+
+int lmw_tls_config_set_alpn(lmw_tls_config *cfg, const char *protocols) {
+  char *storage;
+  const char **list;
+  size_t count;
+  int ret = split_list(protocols, &storage, &list, &count);
+  if (ret != 0) return ret;
+  for (size_t i = 0; i < count && ret == 0; i++) {
+    if (strlen(list[i]) > 255) ret = MBEDTLS_ERR_SSL_BAD_INPUT_DATA; /* a protocol name is 1-255 bytes */
   }
-  int ret = mbedtls_ssl_conf_alpn_protocols(lmw_altcp_tls_ssl_config(cfg->alt), count ? list : NULL);
+  if (ret == 0) ret = mbedtls_ssl_conf_alpn_protocols(lmw_altcp_tls_ssl_config(cfg->alt), count ? list : NULL);
   if (ret != 0) {
     free(storage);
     free(list);
@@ -176,29 +185,23 @@ int lmw_tls_config_set_alpn(lmw_tls_config *cfg, const char *protocols) {
 }
 
 int lmw_tls_config_set_ciphersuites(lmw_tls_config *cfg, const char *names) {
-  size_t n = 1;
-  for (const char *s = names; *s; s++) n += *s == ',';
-  int *suites = (int *)calloc(n + 1, sizeof *suites);
-  char *copy = strdup(names);
-  if (suites == NULL || copy == NULL) {
-    free(suites);
-    free(copy);
-    return MBEDTLS_ERR_SSL_ALLOC_FAILED;
-  }
-  size_t count = 0;
-  for (char *tok = strtok(copy, ","); tok != NULL; tok = strtok(NULL, ",")) {
-    int id = mbedtls_ssl_get_ciphersuite_id(tok);
-    if (id == 0) {
-      free(suites);
-      free(copy);
-      return MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
-    }
-    suites[count++] = id;
+  char *copy;
+  const char **list;
+  size_t count;
+  int ret = split_list(names, &copy, &list, &count);
+  if (ret != 0) return ret;
+  int *suites = (int *)calloc(count + 1, sizeof *suites);
+  if (suites == NULL) ret = MBEDTLS_ERR_SSL_ALLOC_FAILED;
+  else if (count == 0) ret = MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
+  for (size_t i = 0; i < count && ret == 0; i++) {
+    suites[i] = mbedtls_ssl_get_ciphersuite_id(list[i]);
+    if (suites[i] == 0) ret = MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
   }
   free(copy);
-  if (count == 0) {
+  free(list);
+  if (ret != 0) {
     free(suites);
-    return MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
+    return ret;
   }
   mbedtls_ssl_conf_ciphersuites(lmw_altcp_tls_ssl_config(cfg->alt), suites);
   free(cfg->suites);

@@ -173,6 +173,17 @@ export class Stack implements AsyncDisposable {
     this.#refTimer();
   }
 
+  /** Frees a connection handle (socket or listener) that was retained, and unregisters
+   *  its event id; the stack then runs what the close queued. ptr 0: only unregisters. */
+  freeConn(ptr: number, id: number): void {
+    if (ptr !== 0) {
+      if (!this.disposed) this.mod._lmw_conn_free(ptr);
+      this.kick();
+      this.release();
+    }
+    this.unregister(id);
+  }
+
   #refTimer(): void {
     const t = this.#timer as { ref?: () => void; unref?: () => void } | undefined;
     if (this.#activeHandles > 0) t?.ref?.();

@@ -143,10 +143,11 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
       throw e;
     };
 
-    const bodyWrite = await sendRequest(conn, hop, userAgent, failBeforeResponse, () => (timing.requestSent = now()), (text) =>
+    const exchange = { conn, hop, origin, failBeforeResponse };
+    const bodyWrite = await sendRequest(exchange, userAgent, () => (timing.requestSent = now()), (text) =>
       settings.onRequestHead?.(text, { info: conn.info, reused }),
     );
-    const { head, queue } = await readResponseHead(conn, hop, origin, settings.headersTimeout, failBeforeResponse, () => {
+    const { head, queue } = await readResponseHead(exchange, settings.headersTimeout, () => {
       timing.firstByte = now();
       gotBytes = true;
     });

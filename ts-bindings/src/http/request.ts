@@ -109,6 +109,16 @@ async function writeChunked(writer: WritableStreamDefaultWriter<Uint8Array>, bod
   }
 }
 
+/** One request/response exchange on one pooled connection. */
+export interface Exchange {
+  conn: Connection;
+  hop: Hop;
+  origin: Origin;
+  /** Destroys the connection and throws (or marks the failure retryable): a failure
+   *  before any of the response was handed out. */
+  failBeforeResponse: (e: unknown) => never;
+}
+
 /** The request body still being written while the response is read. */
 export interface BodyWrite {
   /** Settles when the body is written or its write failed (the connection then is destroyed). */
@@ -119,15 +129,12 @@ export interface BodyWrite {
 
 /**
  * Writes the request head (with a small known body in the same write), then starts the
- * rest of the body without waiting for it. `failBeforeResponse` gets a failure of the
- * head write (it throws); `onHead` gets the head as written; `onSent` runs once the
- * whole request is out.
+ * rest of the body without waiting for it. `onHead` gets the head as written; `onSent`
+ * runs once the whole request is out.
  */
 export async function sendRequest(
-  conn: Connection,
-  hop: Hop,
+  { conn, hop, failBeforeResponse }: Exchange,
   userAgent: string,
-  failBeforeResponse: (e: unknown) => never,
   onSent: () => void,
   onHead?: (text: string) => void,
 ): Promise<BodyWrite> {
@@ -172,16 +179,9 @@ export interface HeadRead {
 
 /**
  * Reads until the final response head (skipping 1xx) within `headersTimeout` ms (0: no
- * limit). `onFirstByte` runs at the first byte; a failure goes to `failBeforeResponse`.
+ * limit). `onFirstByte` runs at the first byte.
  */
-export async function readResponseHead(
-  conn: Connection,
-  hop: Hop,
-  origin: Origin,
-  headersTimeout: number,
-  failBeforeResponse: (e: unknown) => never,
-  onFirstByte: () => void,
-): Promise<HeadRead> {
+export async function readResponseHead({ conn, hop, origin, failBeforeResponse }: Exchange, headersTimeout: number, onFirstByte: () => void): Promise<HeadRead> {
   const parser = conn.parser;
   const queue: ParseEvent[] = [];
   let head: ResponseHead | null = null;
