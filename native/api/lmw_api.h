@@ -205,6 +205,8 @@ LMW_API int lmw_router_udp_send(const char *src_ip, uint16_t src_port, const cha
                                 const uint8_t *payload, size_t len);
 /** Flows in the NAT table (pending and active). */
 LMW_API int32_t lmw_router_flow_count(void);
+/** A service address of the router (the DNS server's): it answers ARP for it. Up to 4. */
+LMW_API int lmw_router_add_address(const char *ip);
 
 /* ---- the book's HTTPS client (native/apps/https_client.c) ---------------------------------
  * The Pico W style TLS client in C: lwIP DNS, altcp_tls_new, altcp_connect, one GET with

@@ -2,6 +2,7 @@
 import { LmwError } from "../errors.js";
 import { lwipErrorName } from "../ffi/native-errors.js";
 import type { Stack } from "../device/stack.js";
+import type { LinkEnd } from "./link-end.js";
 
 export interface NetifOptions {
   /** "02:00:00:00:00:01" or 6 bytes. */
@@ -25,7 +26,7 @@ export function parseMac(mac: string | Uint8Array): Uint8Array {
   return Uint8Array.from(parts);
 }
 
-export class Netif implements Disposable {
+export class Netif implements LinkEnd, Disposable {
   readonly stack: Stack;
   readonly linkId: number;
   readonly mac: Uint8Array;

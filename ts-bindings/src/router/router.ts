@@ -44,6 +44,11 @@ export class Router {
     });
     const err = stack.mod._lmw_router_enable(netif.ptr, this.#flowId);
     if (err !== 0) throw new LmwError("ERR_ROUTER", `cannot enable the router (${err})`, { layer: "lwip", nativeCode: err });
+    {
+      using dns = stack.mem.cstring(options.dnsIp);
+      const e = stack.mod._lmw_router_add_address(dns.ptr);
+      if (e !== 0) throw new LmwError("ERR_ROUTER", `bad DNS address ${options.dnsIp} (${e})`, { layer: "lwip", nativeCode: e });
+    }
     // The port the C NAT sends every flow to (native/router/router.h), read from the module.
     const port = stack.constant("ROUTER_TCP_PORT");
     this.#listener = new StackListener(stack, { ip: netif.ip, port, backlog: 250 }, (s) => this.#onAccepted(s));
