@@ -9,4 +9,6 @@ export { createShim } from "./shim/server.js";
 export type { Shim, ShimOptions } from "./shim/server.js";
 export { createToken, verifyToken } from "./shim/token.js";
 export { createTestCa } from "./node/testca.js";
+export { connectStreamLink, listenStreamLink, StreamLinkEnd } from "./link/stream-link.js";
+export type { StreamLinkAddress, StreamLinkListener } from "./link/stream-link.js";
 export type { TestCa, TestCaOptions } from "./node/testca.js";
