@@ -6,6 +6,8 @@ export { ERROR_CODES, LmwError, isLmwError } from "./errors.js";
 export type { ErrorCode, ErrorLayer, LwipErrorCode } from "./errors.js";
 export type { ByteSocket, PeerCertificate, SocketInfo, TlsInfo } from "./device/socket-types.js";
 export type { Dialer, DialedStream, DialedDatagrams } from "./dialer/types.js";
+export { MappingDialer, parseConnectTo, parseResolve } from "./dialer/mapping.js";
+export type { ConnectToRule, MappingOptions, ResolveRule } from "./dialer/mapping.js";
 export { StackSocket } from "./device/socket.js";
 export { StackListener } from "./device/listener.js";
 export { Stack } from "./device/stack.js";

@@ -13,6 +13,7 @@ import { isIPv4Literal } from "./router/dns-responder.js";
 import { Router } from "./router/router.js";
 import type { ByteSocket } from "./device/socket-types.js";
 import type { Dialer } from "./dialer/types.js";
+import { hasMappings, MappingDialer, type ConnectToRule, type ResolveRule } from "./dialer/mapping.js";
 import { StackSocket } from "./device/socket.js";
 import { StackUdpSocket, type Datagram } from "./device/udp.js";
 import { Stack, type LogEntry } from "./device/stack.js";
@@ -46,6 +47,12 @@ export interface NetworkOptions {
   http?: FetchOptions;
   /** Resume TLS sessions per server name, port and configuration (default true). */
   tlsSessionCache?: boolean;
+  /** curl's --resolve for every TCP and UDP flow: "HOST:PORT:ADDR[,ADDR...]" or
+   *  { host, port, addresses }. The name still goes in SNI and Host (dialer/mapping.ts). */
+  resolve?: ReadonlyArray<string | ResolveRule>;
+  /** curl's --connect-to for every TCP and UDP flow: "HOST1:PORT1:HOST2:PORT2" (empty
+   *  fields: any / unchanged) or { host?, port?, toHost?, toPort? }. Applied before resolve. */
+  connectTo?: ReadonlyArray<string | ConnectToRule>;
 }
 
 export interface ConnectTcpOptions {
@@ -138,6 +145,8 @@ export class Network implements AsyncDisposable {
       const { NodeDialer } = (await import(/* @vite-ignore */ nodeDialer)) as typeof import("./dialer/node.js");
       dialer = new NodeDialer();
     }
+    // Rules are checked (ERR_INVALID_ARG) before any stack exists.
+    if (hasMappings(options)) dialer = new MappingDialer(dialer, options);
     const common = { onLog: options.onLog, debug: options.debug };
     const [device, router] = await Promise.all([
       options.device === false ? undefined : Stack.create({ name: "device", ...common }),
