@@ -25,6 +25,9 @@ export interface DeviceOptions {
   gateway?: string;
   dns?: string;
   mac?: string;
+  /** Get the address from the router's DHCP server with lwIP's own DHCP client (the
+   *  DISCOVER/OFFER/REQUEST/ACK exchange is on the link) instead of using `ip`. */
+  dhcp?: boolean;
 }
 
 export interface NetworkOptions {
@@ -113,9 +116,10 @@ export class Network implements AsyncDisposable {
     this.link = new Switch();
     if (options.onFrame) this.link.addTap(options.onFrame);
     this.link.attach(this.#routerNetif);
-    this.router = new Router(routerStack, this.#routerNetif, { dialer, dnsIp: d.dns });
+    this.router = new Router(routerStack, this.#routerNetif, { dialer, dnsIp: d.dns, netmask: d.netmask });
     if (device) {
-      this.#deviceNetif = new Netif(device, { mac: d.mac, ip: d.ip, netmask: d.netmask, gateway: d.gateway, isDefault: true });
+      const ip = d.dhcp ? "0.0.0.0" : d.ip;
+      this.#deviceNetif = new Netif(device, { mac: d.mac, ip, netmask: d.netmask, gateway: d.dhcp ? "0.0.0.0" : d.gateway, isDefault: true });
       this.link.attach(this.#deviceNetif);
       using dns = device.mem.cstring(d.dns);
       device.mod._lmw_dns_set_server(0, dns.ptr);
@@ -152,7 +156,20 @@ export class Network implements AsyncDisposable {
       options.device === false ? undefined : Stack.create({ name: "device", ...common }),
       Stack.create({ name: "router", onLog: options.onLog }),
     ]);
-    return new Network(device, router, dialer, options);
+    const net = new Network(device, router, dialer, options);
+    if (options.device && options.device.dhcp) await net.#dhcp();
+    return net;
+  }
+
+  /** Waits for the device's lease (the router answers at once; lwIP retries on its own). */
+  async #dhcp(): Promise<void> {
+    try {
+      const lease = await this.#deviceNetif!.startDhcp(AbortSignal.timeout(this.#options.timeouts?.connect ?? 30_000));
+      this.#gateway = lease.gateway;
+    } catch (e) {
+      await this.close();
+      throw new LmwError("ERR_DHCP", "the device got no DHCP lease", { layer: "lwip", cause: e });
+    }
   }
 
   /** The library's device stack; ERR_NO_DEVICE for a network made with `device: false`. */
