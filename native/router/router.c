@@ -21,8 +21,8 @@
  *     its frames to address what it builds itself (RSTs, UDP replies), ignores unicast
  *     frames for other MACs (a switch floods unknown ones), and hands DHCP (UDP to port
  *     67) to the host, like the other UDP.
- *   - TCP segments of connections the router's own lwIP opened (inbound forwards to a
- *     station's port) go to lwIP, not to the NAT.
+ *   - TCP segments of connections the router's own lwIP opened, and UDP to ports its own
+ *     lwIP sockets hold (inbound forwards to a station's port), go to lwIP, not to the NAT.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +37,7 @@
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
+#include "lwip/udp.h"
 #include "lwip/timeouts.h"
 
 #include "host.h"
@@ -293,6 +294,14 @@ static int own_connection(uint32_t src, uint16_t sport, uint16_t dport) {
   return 0;
 }
 
+/* A UDP port of the router's own lwIP (an inbound forward's socket). */
+static int own_udp_port(uint16_t dport) {
+  for (struct udp_pcb *pcb = udp_pcbs; pcb; pcb = pcb->next) {
+    if (pcb->local_port == dport) return 1;
+  }
+  return 0;
+}
+
 int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
   if (the_router == NULL || the_router->nif != n || len < ETH_HDR) return 0;
   /* A switch floods frames for MACs it has not learned yet: not ours, not routed. */
@@ -318,7 +327,7 @@ int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
   int to_host = dst == router_ip() &&
                 ((ip[9] == IP_PROTO_TCP && rd16(l4 + 2) != LMW_ROUTER_TCP_PORT &&
                   !own_connection(rd32(ip + 12), rd16(l4), rd16(l4 + 2))) ||
-                 ip[9] == IP_PROTO_UDP);
+                 (ip[9] == IP_PROTO_UDP && !own_udp_port(rd16(l4 + 2))));
   if ((dst == router_ip() && !to_host) || dst == 0xffffffffu) return 0;
   if ((ip[16] & 0xf0) == 0xe0) return 1; /* multicast (mDNS, ...): stays on the LAN */
   if ((rd16(ip + 6) & 0x3fff) != 0) return 1; /* fragments: not handled, dropped */

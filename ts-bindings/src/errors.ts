@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   ERR_NO_DIALER: "no dialer: the network cannot reach the outside",
   ERR_NO_DEVICE: "the network was made without the library's device (device: false); attach one",
   ERR_DHCP: "the device got no address from the router's DHCP server in time",
+  ERR_FORWARD: "a forward's listener could not be opened on the host (port in use, no permission)",
   ERR_LINK_FRAMING: "a stream link peer sent a frame length out of range (QEMU -netdev stream framing)",
   // Connections (lwIP, the router, the dialers)
   ERR_CONNECT: "lwIP refused to start the connection",

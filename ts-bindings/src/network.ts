@@ -11,6 +11,7 @@ import { Netif } from "./link/netif.js";
 import { Switch } from "./link/switch.js";
 import { isIPv4Literal } from "./router/dns-responder.js";
 import { Router } from "./router/router.js";
+import type { ActiveForward, Forwarder, ForwardRule } from "./router/forward.js";
 import type { ByteSocket } from "./device/socket-types.js";
 import type { Dialer } from "./dialer/types.js";
 import { hasMappings, MappingDialer, type ConnectToRule, type ResolveRule } from "./dialer/mapping.js";
@@ -50,6 +51,11 @@ export interface NetworkOptions {
   http?: FetchOptions;
   /** Resume TLS sessions per server name, port and configuration (default true). */
   tlsSessionCache?: boolean;
+  /** QEMU's hostfwd (Node only): listeners on 127.0.0.1:hostPort whose connections and
+   *  datagrams reach a station's port, opened by the router. "[tcp:|udp:]HOSTPORT:DEVICEPORT"
+   *  strings (parseForward) or { proto, hostPort, devicePort, deviceIp? }; the station is
+   *  the device's address by default (10.0.2.15). See Network.forwards for the ports. */
+  forward?: ReadonlyArray<string | ForwardRule>;
   /** curl's --resolve for every TCP and UDP flow: "HOST:PORT:ADDR[,ADDR...]" or
    *  { host, port, addresses }. The name still goes in SNI and Host (dialer/mapping.ts). */
   resolve?: ReadonlyArray<string | ResolveRule>;
@@ -100,6 +106,8 @@ export class Network implements AsyncDisposable {
   #sockets = new Set<ByteSocket>();
   #closed = false;
   #gateway: string;
+  #deviceIp: string;
+  #forwarder: Forwarder | undefined;
   #http: FetchClient;
   /** WHATWG fetch through the device stack (lwIP + altcp_tls + Mbed TLS). Rejects with
    *  an LmwError carrying a stable code (ERR_TLS_CERT_EXPIRED, ERR_DNS_NOT_FOUND, ...). */
@@ -112,6 +120,7 @@ export class Network implements AsyncDisposable {
     this.#options = options;
     const d = { ip: "10.0.2.15", netmask: "255.255.255.0", gateway: "10.0.2.2", dns: "10.0.2.3", mac: "52:54:00:12:34:56", ...(options.device || {}) };
     this.#gateway = d.gateway;
+    this.#deviceIp = d.ip;
     this.#routerNetif = new Netif(routerStack, { mac: "52:55:0a:00:02:02", ip: d.gateway, netmask: d.netmask, isDefault: true });
     this.link = new Switch();
     if (options.onFrame) this.link.addTap(options.onFrame);
@@ -151,6 +160,9 @@ export class Network implements AsyncDisposable {
     }
     // Rules are checked (ERR_INVALID_ARG) before any stack exists.
     if (hasMappings(options)) dialer = new MappingDialer(dialer, options);
+    // Forward rules are checked before any stack exists (ERR_INVALID_ARG).
+    const forward = options.forward?.length ? await loadForward() : undefined;
+    const rules = forward?.forwardRules(options.forward!);
     const common = { onLog: options.onLog, debug: options.debug };
     const [device, router] = await Promise.all([
       options.device === false ? undefined : Stack.create({ name: "device", ...common }),
@@ -158,7 +170,20 @@ export class Network implements AsyncDisposable {
     ]);
     const net = new Network(device, router, dialer, options);
     if (options.device && options.device.dhcp) await net.#dhcp();
+    if (forward && rules) {
+      try {
+        net.#forwarder = await forward.Forwarder.start(router, rules, net.#deviceIp);
+      } catch (e) {
+        await net.close();
+        throw e;
+      }
+    }
     return net;
+  }
+
+  /** The forwards listening, with the host ports actually used (hostPort 0 picks one). */
+  get forwards(): readonly ActiveForward[] {
+    return this.#forwarder?.forwards ?? [];
   }
 
   /** Waits for the device's lease (the router answers at once; lwIP retries on its own). */
@@ -166,6 +191,7 @@ export class Network implements AsyncDisposable {
     try {
       const lease = await this.#deviceNetif!.startDhcp(AbortSignal.timeout(this.#options.timeouts?.connect ?? 30_000));
       this.#gateway = lease.gateway;
+      this.#deviceIp = lease.ip;
     } catch (e) {
       await this.close();
       throw new LmwError("ERR_DHCP", "the device got no DHCP lease", { layer: "lwip", cause: e });
@@ -351,6 +377,7 @@ export class Network implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     await this.#http.close();
+    await this.#forwarder?.close();
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
     for (const u of this.#udpSockets) u.close();
@@ -370,6 +397,15 @@ export class Network implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The forwards' module: Node only, so it is loaded only when forwards are asked for. */
+async function loadForward(): Promise<typeof import("./router/forward.js")> {
+  if (typeof process === "undefined" || !process.versions?.node) {
+    throw new LmwError("ERR_INVALID_ARG", "forward needs Node: a browser cannot listen on host ports", { layer: "api" });
+  }
+  const path = "./router/forward.js"; // not static: bundlers must not pull node:net into browser builds
+  return (await import(/* @vite-ignore */ path)) as typeof import("./router/forward.js");
 }
 
 export function createNetwork(options: NetworkOptions = {}): Promise<Network> {
