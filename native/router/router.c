@@ -17,6 +17,9 @@
  *     lmw_router_add_address) are answered with the router's MAC, as QEMU's slirp does;
  *     other addresses of the subnet belong to the stations on the LAN (never a probe's
  *     answer: a DHCP client checking its new address must hear nothing).
+ *   - ICMP echo requests to the router's address are answered by its lwIP, and to its
+ *     service addresses here (a program can ping 10.0.2.2 and 10.0.2.3, as on QEMU's
+ *     network); ICMP to other addresses is dropped (no raw sockets on the host side).
  *   - The LAN may hold several stations (a switch): the router learns each one's MAC from
  *     its frames to address what it builds itself (RSTs, UDP replies), ignores unicast
  *     frames for other MACs (a switch floods unknown ones), and hands DHCP (UDP to port
@@ -33,6 +36,7 @@
 #include "lwip/netif.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/prot/etharp.h"
+#include "lwip/prot/icmp.h"
 #include "lwip/prot/ethernet.h"
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/tcp.h"
@@ -294,6 +298,31 @@ static int own_connection(uint32_t src, uint16_t sport, uint16_t dport) {
   return 0;
 }
 
+/* An echo request to a service address: the reply goes straight back to the sender. */
+static void echo_reply(const uint8_t *frame, size_t len) {
+  static uint8_t out[ETH_HDR + 1500];
+  const uint8_t *ip = frame + ETH_HDR;
+  size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+  size_t total = rd16(ip + 2);
+  if (total > sizeof out - ETH_HDR || total < ihl + 8 || ip[ihl] != ICMP_ECHO || ip[ihl + 1] != 0) return;
+  if ((rd16(ip + 6) & 0x3fff) != 0) return; /* fragments: not reassembled */
+  memcpy(out, frame, ETH_HDR + total);
+  memcpy(out, frame + 6, 6);
+  memcpy(out + 6, router_mac(), 6);
+  uint8_t *rip = out + ETH_HDR;
+  memcpy(rip + 12, ip + 16, 4);
+  memcpy(rip + 16, ip + 12, 4);
+  rip[8] = 64;
+  uint8_t *icmp = rip + ihl;
+  icmp[0] = ICMP_ER;
+  wr16(icmp + 2, 0);
+  u16_t c = inet_chksum(icmp, (u16_t)(total - ihl));
+  memcpy(icmp + 2, &c, 2);
+  fix_checksums(rip, total);
+  send_frame(out, ETH_HDR + total);
+  (void)len;
+}
+
 /* A UDP port of the router's own lwIP (an inbound forward's socket). */
 static int own_udp_port(uint16_t dport) {
   for (struct udp_pcb *pcb = udp_pcbs; pcb; pcb = pcb->next) {
@@ -330,6 +359,10 @@ int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
                  (ip[9] == IP_PROTO_UDP && !own_udp_port(rd16(l4 + 2))));
   if ((dst == router_ip() && !to_host) || dst == 0xffffffffu) return 0;
   if ((ip[16] & 0xf0) == 0xe0) return 1; /* multicast (mDNS, ...): stays on the LAN */
+  if (ip[9] == IP_PROTO_ICMP) {
+    if (is_service_addr(dst)) echo_reply(frame, len);
+    return 1;
+  }
   if ((rd16(ip + 6) & 0x3fff) != 0) return 1; /* fragments: not handled, dropped */
 
   if (ip[9] == IP_PROTO_UDP) {

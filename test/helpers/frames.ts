@@ -85,6 +85,21 @@ export function udpSegment(sport: number, dport: number, payload: Uint8Array): U
   return u;
 }
 
+/** The router's MAC (createNetwork's router). */
+export const ROUTER_MAC = Uint8Array.from([0x52, 0x55, 0x0a, 0x00, 0x02, 0x02]);
+
+/** An ICMP echo request body (type 8) with `id`, `seq` and `data`. */
+export function icmpEcho(id: number, seq: number, data: Uint8Array): Uint8Array {
+  const m = new Uint8Array(8 + data.length);
+  m[0] = 8;
+  m[4] = id >> 8;
+  m[5] = id & 255;
+  m[6] = seq >> 8;
+  m[7] = seq & 255;
+  m.set(data, 8);
+  return m;
+}
+
 /** An ARP request from (mac, ip) for `target`. */
 export function arpRequest(mac: Uint8Array, ip: string, target: string): Uint8Array {
   const f = new Uint8Array(42);
@@ -103,12 +118,31 @@ export class RawEnd implements LinkEnd {
   readonly received: Uint8Array[] = [];
   #send: ((frame: Uint8Array) => void) | undefined;
   #waiters: { match: (f: Uint8Array) => boolean; resolve: (f: Uint8Array) => void }[] = [];
+  #arpFor: number[] | undefined;
 
   constructor(mac: string) {
     this.mac = Uint8Array.from(mac.split(":").map((h) => Number.parseInt(h, 16)));
   }
 
+  /** Answers ARP requests for `ip` by itself (they are not kept in `received`). */
+  answerArp(ip: string): this {
+    this.#arpFor = ipBytes(ip);
+    return this;
+  }
+
   input(frame: Uint8Array): void {
+    const arpFor = this.#arpFor;
+    if (arpFor && frame[12] === 8 && frame[13] === 6 && frame[21] === 1 && arpFor.every((b, i) => frame[38 + i] === b)) {
+      const reply = new Uint8Array(42);
+      reply.set(frame.subarray(6, 12), 0);
+      reply.set(this.mac, 6);
+      reply.set([0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 2], 12);
+      reply.set(this.mac, 22);
+      reply.set(arpFor, 28);
+      reply.set(frame.subarray(22, 32), 32); // the asker's MAC and address
+      this.send(reply);
+      return;
+    }
     this.received.push(frame);
     for (const w of [...this.#waiters]) {
       if (w.match(frame)) {

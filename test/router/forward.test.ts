@@ -7,7 +7,7 @@ import { isLmwError } from "../../ts-bindings/src/errors.js";
 import { PcapWriter, summarizeFrame } from "../../ts-bindings/src/link/pcap.js";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { parseForward } from "../../ts-bindings/src/router/forward.js";
-import { ipv4Frame, parsePcap, RawEnd, udpSegment } from "../helpers/frames.js";
+import { ipv4Frame, parsePcap, RawEnd, ROUTER_MAC, udpSegment } from "../helpers/frames.js";
 import { readAll } from "../helpers/stacks.js";
 
 function tcpExchange(port: number, text: string): Promise<string> {
@@ -66,6 +66,7 @@ describe("forward", () => {
   it("UDP: datagrams reach a station's port and its answers come back to the sender", async () => {
     const net = await createNetwork({ device: false, forward: ["udp:0:5353"] });
     const station = new RawEnd("02:00:00:00:00:15");
+    const routerMac = ROUTER_MAC;
     net.attach(station);
     const client = createSocket("udp4");
     try {
@@ -77,17 +78,8 @@ describe("forward", () => {
         wake();
       });
       // The station answers the router's ARP for 10.0.2.15, then echoes each datagram.
-      const routerMac = Uint8Array.from([0x52, 0x55, 0x0a, 0x00, 0x02, 0x02]);
+      station.answerArp("10.0.2.15");
       void (async () => {
-        const arp = await station.next((f) => f[12] === 8 && f[13] === 6 && f[21] === 1);
-        const reply = new Uint8Array(42);
-        reply.set(arp.subarray(6, 12), 0);
-        reply.set(station.mac, 6);
-        reply.set([0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 2], 12);
-        reply.set(station.mac, 22);
-        reply.set([10, 0, 2, 15], 28);
-        reply.set(arp.subarray(22, 32), 32);
-        station.send(reply);
         for (;;) {
           const f = await station.next((x) => x[12] === 8 && x[13] === 0 && x[23] === 17);
           const sport = (f[34]! << 8) | f[35]!;

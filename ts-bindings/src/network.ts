@@ -56,6 +56,9 @@ export interface NetworkOptions {
    *  strings (parseForward) or { proto, hostPort, devicePort, deviceIp? }; the station is
    *  the device's address by default (10.0.2.15). See Network.forwards for the ports. */
   forward?: ReadonlyArray<string | ForwardRule>;
+  /** The router's UDP flows: closed after `idleTimeout` ms without a datagram (default
+   *  60000), at most `max` open (default 1024; the least recently used gives way). */
+  udpFlows?: { idleTimeout?: number; max?: number };
   /** curl's --resolve for every TCP and UDP flow: "HOST:PORT:ADDR[,ADDR...]" or
    *  { host, port, addresses }. The name still goes in SNI and Host (dialer/mapping.ts). */
   resolve?: ReadonlyArray<string | ResolveRule>;
@@ -125,7 +128,7 @@ export class Network implements AsyncDisposable {
     this.link = new Switch();
     if (options.onFrame) this.link.addTap(options.onFrame);
     this.link.attach(this.#routerNetif);
-    this.router = new Router(routerStack, this.#routerNetif, { dialer, dnsIp: d.dns, netmask: d.netmask });
+    this.router = new Router(routerStack, this.#routerNetif, { dialer, dnsIp: d.dns, netmask: d.netmask, udpFlows: options.udpFlows });
     if (device) {
       const ip = d.dhcp ? "0.0.0.0" : d.ip;
       this.#deviceNetif = new Netif(device, { mac: d.mac, ip, netmask: d.netmask, gateway: d.dhcp ? "0.0.0.0" : d.gateway, isDefault: true });
@@ -360,7 +363,7 @@ export class Network implements AsyncDisposable {
   }
 
   /** Resource counters, for leak checks and the playground. */
-  stats(): { deviceHeap: number; routerHeap: number; devicePcbs: number; routerPcbs: number; flows: number; asserts: number } {
+  stats(): { deviceHeap: number; routerHeap: number; devicePcbs: number; routerPcbs: number; flows: number; udpFlows: number; asserts: number } {
     const pcbs = (s: Stack) => s.stat("tcp_active") + s.stat("tcp_time_wait") + s.stat("tcp_listen");
     const device = this.#device;
     return {
@@ -369,6 +372,7 @@ export class Network implements AsyncDisposable {
       devicePcbs: device ? pcbs(device) : 0,
       routerPcbs: pcbs(this.routerStack),
       flows: this.router.flowCount(),
+      udpFlows: this.router.udpFlowCount(),
       asserts: (device?.assertCount() ?? 0) + this.routerStack.assertCount(),
     };
   }

@@ -2,11 +2,12 @@
 // (names come back from the fake DNS), then let the device's SYN through and splice the
 // two streams; answer the device's DNS queries; relay UDP.
 import { DhcpServer } from "./dhcp-server.js";
+import { UdpFlows, type UdpFlowOptions } from "./udp-flows.js";
 import { buildAnswer, FakeDns, isFakeAddress, isIPv4Literal, parseQuery } from "./dns-responder.js";
 import { LmwError } from "../errors.js";
 import { LmwEvent } from "../ffi/generated/exports.js";
 import type { Netif } from "../link/netif.js";
-import type { DialedDatagrams, DialedStream, Dialer } from "../dialer/types.js";
+import type { DialedStream, Dialer } from "../dialer/types.js";
 import { StackListener } from "../device/listener.js";
 import type { StackSocket } from "../device/socket.js";
 import type { Stack } from "../device/stack.js";
@@ -17,6 +18,8 @@ export interface RouterOptions {
   dnsIp: string;
   /** The LAN's netmask (default /24): the DHCP server hands it out. */
   netmask?: string;
+  /** The UDP flow table's bounds: idle timeout and size. */
+  udpFlows?: UdpFlowOptions;
   /** Called for each flow (for logs and the playground's timeline). */
   onFlow?: (e: { target: string; host: string; port: number; ok: boolean; error?: LmwError; ms: number }) => void;
 }
@@ -36,7 +39,7 @@ export class Router {
   #pending = new Map<number, DialedStream>();
   #failures = new Map<string, LmwError>();
   #active = new Set<{ device: StackSocket; remote: DialedStream }>();
-  #udp = new Map<string, Promise<DialedDatagrams | undefined>>();
+  #udp: UdpFlows;
   #closed = false;
   #ownIp: string;
 
@@ -44,6 +47,7 @@ export class Router {
     this.stack = stack;
     this.#ownIp = netif.ip;
     this.#options = options;
+    this.#udp = new UdpFlows(options.udpFlows);
     this.dhcp = new DhcpServer({ serverIp: netif.ip, netmask: options.netmask ?? "255.255.255.0", dnsIp: options.dnsIp });
     this.#flowId = stack.register((kind, arg) => {
       if (kind === LmwEvent.FLOW) void this.#onFlow(arg);
@@ -69,6 +73,11 @@ export class Router {
   /** Live flows in the C NAT table. */
   flowCount(): number {
     return this.stack.mod._lmw_router_flow_count();
+  }
+
+  /** Open UDP flows (each holds a dialed socket until it has been idle for a while). */
+  udpFlowCount(): number {
+    return this.#udp.size;
   }
 
   /** What the dialer should reach for a destination the device used: the name behind a
@@ -160,18 +169,19 @@ export class Router {
       return;
     }
     const key = `${src}:${sport}>${dst}:${dport}`;
-    let flow = this.#udp.get(key);
-    if (!flow) {
+    const flow = this.#udp.get(key, () => {
       const host = this.#hostFor(dst);
       const dial = this.#options.dialer.dialUdp;
-      flow = host && dial
+      return host && dial
         ? dial.call(this.#options.dialer, { host, port: dport }).then((d) => {
-            d.onMessage((m) => this.#sendUdp(dst, dport, src, sport, m));
+            d.onMessage((m) => {
+              this.#udp.touch(key);
+              this.#sendUdp(dst, dport, src, sport, m);
+            });
             return d;
           }, () => undefined)
         : Promise.resolve(undefined);
-      this.#udp.set(key, flow);
-    }
+    });
     void flow.then((d) => d?.send(payload));
   }
 
@@ -206,8 +216,7 @@ export class Router {
     this.#active.clear();
     for (const r of this.#pending.values()) r.destroy();
     this.#pending.clear();
-    for (const f of this.#udp.values()) void f.then((d) => d?.close());
-    this.#udp.clear();
+    this.#udp.close();
     this.#listener.dispose();
     this.stack.onRouterUdp = undefined;
     if (!this.stack.disposed) this.stack.mod._lmw_router_disable();
