@@ -69,6 +69,13 @@
  * that neither delays nor duplicates, and the router would otherwise hold every closed
  * flow for two minutes. */
 #define TCP_MSL                     1000UL
+
+/* TCP initial sequence numbers come from the host's randomness: RFC 6528 asks for
+ * unpredictable ones, and lwIP's default (a counter from 6510 plus its timer ticks)
+ * depends on timing, which a deterministic run (seeded randomness, virtual clock) must
+ * not. The first local port is random too, for the same two reasons. */
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) LWIP_RAND()
+#define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
 #define TCP_RCV_SCALE               2
 
 /* Addresses are static by default (10.0.2.15/24, as in QEMU user networking); a netif

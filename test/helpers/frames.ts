@@ -85,6 +85,54 @@ export function udpSegment(sport: number, dport: number, payload: Uint8Array): U
   return u;
 }
 
+/** A TCP segment (checksum filled in by ipv4Frame); `mss` adds the option (SYNs). */
+export function tcpSegment(o: { sport: number; dport: number; seq: number; ack?: number; flags: number; window?: number; payload?: Uint8Array; mss?: number }): Uint8Array {
+  const opts = o.mss ? [2, 4, o.mss >> 8, o.mss & 255] : [];
+  const payload = o.payload ?? new Uint8Array(0);
+  const t = new Uint8Array(20 + opts.length + payload.length);
+  const dv = new DataView(t.buffer);
+  dv.setUint16(0, o.sport);
+  dv.setUint16(2, o.dport);
+  dv.setUint32(4, o.seq >>> 0);
+  dv.setUint32(8, (o.ack ?? 0) >>> 0);
+  t[12] = ((20 + opts.length) / 4) << 4;
+  t[13] = o.flags;
+  dv.setUint16(14, o.window ?? 65535);
+  t.set(opts, 20);
+  t.set(payload, 20 + opts.length);
+  return t;
+}
+
+/** A DHCP client message (BOOTREQUEST) of `type` from `chaddr`. */
+export function dhcpRequest(type: number, chaddr: Uint8Array, opts: { xid?: number; requested?: string; server?: string; ciaddr?: string } = {}): Uint8Array {
+  const m = new Uint8Array(300);
+  const dv = new DataView(m.buffer);
+  m.set([1, 1, 6], 0);
+  dv.setUint32(4, opts.xid ?? 0x1234);
+  if (opts.ciaddr) m.set(ipBytes(opts.ciaddr), 12);
+  m.set(chaddr, 28);
+  dv.setUint32(236, 0x63825363);
+  const o = [53, 1, type];
+  if (opts.requested) o.push(50, 4, ...ipBytes(opts.requested));
+  if (opts.server) o.push(54, 4, ...ipBytes(opts.server));
+  o.push(255);
+  m.set(o, 240);
+  return m;
+}
+
+/** A DNS query for the A record of `name`. */
+export function dnsQuery(id: number, name: string): Uint8Array {
+  const labels = name.split(".").flatMap((l) => [l.length, ...new TextEncoder().encode(l)]);
+  const q = new Uint8Array(12 + labels.length + 5);
+  q[0] = id >> 8;
+  q[1] = id & 255;
+  q[2] = 1; // RD
+  q[5] = 1; // one question
+  q.set(labels, 12);
+  q.set([0, 0, 1, 0, 1], 12 + labels.length);
+  return q;
+}
+
 /** The router's MAC (createNetwork's router). */
 export const ROUTER_MAC = Uint8Array.from([0x52, 0x55, 0x0a, 0x00, 0x02, 0x02]);
 

@@ -7,7 +7,7 @@ import { Netif } from "../../ts-bindings/src/link/netif.js";
 import { PcapWriter, summarizeFrame } from "../../ts-bindings/src/link/pcap.js";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { DhcpServer, DhcpType, parseDhcp } from "../../ts-bindings/src/router/dhcp-server.js";
-import { parsePcap } from "../helpers/frames.js";
+import { dhcpRequest, parsePcap } from "../helpers/frames.js";
 import { readAll } from "../helpers/stacks.js";
 
 let echo: Server;
@@ -86,21 +86,7 @@ describe("DHCP with lwIP's client", () => {
 
 describe("DhcpServer", () => {
   const mac = (n: number) => Uint8Array.from([2, 0, 0, 0, 0, n]);
-  function request(type: number, chaddr: Uint8Array, opts: { requested?: string; server?: string; ciaddr?: string } = {}): Uint8Array {
-    const m = new Uint8Array(300);
-    const dv = new DataView(m.buffer);
-    m.set([1, 1, 6], 0);
-    dv.setUint32(4, 0x1234);
-    if (opts.ciaddr) m.set(opts.ciaddr.split(".").map(Number), 12);
-    m.set(chaddr, 28);
-    dv.setUint32(236, 0x63825363);
-    const o = [53, 1, type];
-    if (opts.requested) o.push(50, 4, ...opts.requested.split(".").map(Number));
-    if (opts.server) o.push(54, 4, ...opts.server.split(".").map(Number));
-    o.push(255);
-    m.set(o, 240);
-    return m;
-  }
+  const request = dhcpRequest;
   const server = () => new DhcpServer({ serverIp: "10.0.2.2", netmask: "255.255.255.0", dnsIp: "10.0.2.3", poolSize: 2 });
 
   it("offers, acknowledges, refuses an address that is not the client's, and releases", () => {

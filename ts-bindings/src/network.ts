@@ -11,6 +11,7 @@ import { Netif } from "./link/netif.js";
 import { Switch } from "./link/switch.js";
 import { isIPv4Literal } from "./router/dns-responder.js";
 import { Router } from "./router/router.js";
+import { seededRandom, VirtualClock } from "./router/deterministic.js";
 import type { ActiveForward, Forwarder, ForwardRule } from "./router/forward.js";
 import type { ByteSocket } from "./device/socket-types.js";
 import type { Dialer } from "./dialer/types.js";
@@ -59,6 +60,11 @@ export interface NetworkOptions {
   /** The router's UDP flows: closed after `idleTimeout` ms without a datagram (default
    *  60000), at most `max` open (default 1024; the least recently used gives way). */
   udpFlows?: { idleTimeout?: number; max?: number };
+  /** Deterministic network side: the router stack gets randomness seeded with `seed` and a
+   *  virtual clock (`net.clock`, or the one given) that moves only when advanced, so two
+   *  runs with the same seed and the same frames from the stations get the same frames
+   *  from the router. The library's own device (if any) keeps the host's time. */
+  deterministic?: { seed: number; clock?: VirtualClock };
   /** curl's --resolve for every TCP and UDP flow: "HOST:PORT:ADDR[,ADDR...]" or
    *  { host, port, addresses }. The name still goes in SNI and Host (dialer/mapping.ts). */
   resolve?: ReadonlyArray<string | ResolveRule>;
@@ -99,6 +105,8 @@ export class Network implements AsyncDisposable {
   /** The LAN: the router, the device (unless `device: false`) and every attached end. */
   readonly link: Switch;
   readonly dialer: Dialer;
+  /** The router's virtual clock in deterministic mode (advance it to run its timers). */
+  readonly clock: VirtualClock | undefined;
   #device: Stack | undefined;
   #deviceNetif: Netif | undefined;
   #routerNetif: Netif;
@@ -116,8 +124,9 @@ export class Network implements AsyncDisposable {
    *  an LmwError carrying a stable code (ERR_TLS_CERT_EXPIRED, ERR_DNS_NOT_FOUND, ...). */
   readonly fetch: LmwFetch;
 
-  private constructor(device: Stack | undefined, routerStack: Stack, dialer: Dialer, options: NetworkOptions) {
+  private constructor(device: Stack | undefined, routerStack: Stack, dialer: Dialer, options: NetworkOptions, clock: VirtualClock | undefined) {
     this.#device = device;
+    this.clock = clock;
     this.routerStack = routerStack;
     this.dialer = dialer;
     this.#options = options;
@@ -128,7 +137,9 @@ export class Network implements AsyncDisposable {
     this.link = new Switch();
     if (options.onFrame) this.link.addTap(options.onFrame);
     this.link.attach(this.#routerNetif);
-    this.router = new Router(routerStack, this.#routerNetif, { dialer, dnsIp: d.dns, netmask: d.netmask, udpFlows: options.udpFlows });
+    this.router = new Router(routerStack, this.#routerNetif, {
+      dialer, dnsIp: d.dns, netmask: d.netmask, udpFlows: { now: clock ? () => clock.now() : undefined, ...options.udpFlows },
+    });
     if (device) {
       const ip = d.dhcp ? "0.0.0.0" : d.ip;
       this.#deviceNetif = new Netif(device, { mac: d.mac, ip, netmask: d.netmask, gateway: d.dhcp ? "0.0.0.0" : d.gateway, isDefault: true });
@@ -167,11 +178,14 @@ export class Network implements AsyncDisposable {
     const forward = options.forward?.length ? await loadForward() : undefined;
     const rules = forward?.forwardRules(options.forward!);
     const common = { onLog: options.onLog, debug: options.debug };
+    const det = options.deterministic;
+    const clock = det ? det.clock ?? new VirtualClock() : undefined;
+    const virtual = det && clock ? { clock, random: seededRandom(det.seed), wallTimeS: () => clock.wallTimeS() } : {};
     const [device, router] = await Promise.all([
       options.device === false ? undefined : Stack.create({ name: "device", ...common }),
-      Stack.create({ name: "router", onLog: options.onLog }),
+      Stack.create({ name: "router", onLog: options.onLog, ...virtual }),
     ]);
-    const net = new Network(device, router, dialer, options);
+    const net = new Network(device, router, dialer, options, clock);
     if (options.device && options.device.dhcp) await net.#dhcp();
     if (forward && rules) {
       try {
