@@ -1,6 +1,6 @@
 // A stack's frames through a real socket with QEMU's -netdev stream framing, attached to
 // the router's LAN: what a native Pico program (or a QEMU guest) does.
-import { createConnection, createServer, type AddressInfo, type Server } from "node:net";
+import { createConnection } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,15 +15,13 @@ import { VirtualLink } from "../../ts-bindings/src/link/virtual-link.js";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { arpRequest, parsePcap, RawEnd } from "../helpers/frames.js";
 import { readAll } from "../helpers/stacks.js";
+import { tcpEchoServer, type EchoServer } from "../helpers/echo.js";
 
-let echo: Server;
-let echoPort: number;
+let echo: EchoServer;
 let dir: string;
 
 beforeAll(async () => {
-  echo = createServer((s) => s.pipe(s));
-  await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
-  echoPort = (echo.address() as AddressInfo).port;
+  echo = await tcpEchoServer();
   dir = mkdtempSync(join(tmpdir(), "lmw-stream-link-"));
 });
 afterAll(() => {
@@ -45,7 +43,7 @@ describe("stream link (QEMU -netdev stream framing)", () => {
       const cable = new VirtualLink(netif, programEnd);
       const port = net.attach(routerEnd);
       try {
-        const sock = StackSocket.connect(stack, { ip: "10.0.2.2", port: echoPort });
+        const sock = StackSocket.connect(stack, { ip: "10.0.2.2", port: echo.port });
         await sock.opened;
         const w = sock.writable.getWriter();
         const payload = new Uint8Array(200_000).map((_, i) => (i * 7) & 255); // many frames

@@ -1,6 +1,5 @@
 // The LAN: a learning switch joining any number of LinkEnds, and createNetwork's router
 // serving stacks that are attached to it (device: false).
-import { createServer, type AddressInfo, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StackListener } from "../../ts-bindings/src/device/listener.js";
 import { StackSocket } from "../../ts-bindings/src/device/socket.js";
@@ -12,6 +11,7 @@ import { Switch } from "../../ts-bindings/src/link/switch.js";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { parsePcap, RawEnd } from "../helpers/frames.js";
 import { readAll } from "../helpers/stacks.js";
+import { exchange, tcpEchoServer, type EchoServer } from "../helpers/echo.js";
 
 function frame(dst: Uint8Array | "broadcast", src: Uint8Array, tag: number): Uint8Array {
   const f = new Uint8Array(60);
@@ -69,23 +69,12 @@ describe("Switch", () => {
 });
 
 describe("createNetwork({ device: false }) with stacks attached", () => {
-  let echo: Server;
-  let echoPort: number;
+  let echo: EchoServer;
 
   beforeAll(async () => {
-    echo = createServer((s) => s.pipe(s));
-    await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
-    echoPort = (echo.address() as AddressInfo).port;
+    echo = await tcpEchoServer();
   });
   afterAll(() => echo.close());
-
-  async function roundTrip(sock: StackSocket, text: string): Promise<string> {
-    await sock.opened;
-    const w = sock.writable.getWriter();
-    await w.write(new TextEncoder().encode(text));
-    await w.close();
-    return new TextDecoder().decode(await readAll(sock.readable));
-  }
 
   it("two stacks talk to each other and to the outside through the router; pcap sees it all", async () => {
     const pcap = new PcapWriter();
@@ -96,7 +85,7 @@ describe("createNetwork({ device: false }) with stacks attached", () => {
     const nb = new Netif(b, { mac: "02:00:00:00:00:0b", ip: "10.0.2.16", gateway: "10.0.2.2", isDefault: true });
     try {
       expect(() => net.device).toThrow(expect.objectContaining({ code: "ERR_NO_DEVICE" }));
-      await expect(net.connectTcp({ host: "10.0.2.2", port: echoPort })).rejects.toSatisfy((e) => isLmwError(e, "ERR_NO_DEVICE"));
+      await expect(net.connectTcp({ host: "10.0.2.2", port: echo.port })).rejects.toSatisfy((e) => isLmwError(e, "ERR_NO_DEVICE"));
       net.attach(na);
       net.attach(nb);
       // b serves an upper-casing echo; a reaches it across the LAN, not through the NAT.
@@ -107,12 +96,12 @@ describe("createNetwork({ device: false }) with stacks attached", () => {
           await w.close();
         });
       });
-      expect(await roundTrip(StackSocket.connect(a, { ip: "10.0.2.16", port: 7 }), "across the lan")).toBe("ACROSS THE LAN");
+      expect(await exchange(StackSocket.connect(a, { ip: "10.0.2.16", port: 7 }), "across the lan")).toBe("ACROSS THE LAN");
       expect(net.router.flowCount()).toBe(0);
       // Both reach the host's echo server through the router (10.0.2.2 is the host's loopback).
       const [fromA, fromB] = await Promise.all([
-        roundTrip(StackSocket.connect(a, { ip: "10.0.2.2", port: echoPort }), "from a"),
-        roundTrip(StackSocket.connect(b, { ip: "10.0.2.2", port: echoPort }), "from b"),
+        exchange(StackSocket.connect(a, { ip: "10.0.2.2", port: echo.port }), "from a"),
+        exchange(StackSocket.connect(b, { ip: "10.0.2.2", port: echo.port }), "from b"),
       ]);
       expect([fromA, fromB]).toEqual(["from a", "from b"]);
     } finally {
@@ -128,8 +117,8 @@ describe("createNetwork({ device: false }) with stacks attached", () => {
     expect(summaries.some((s) => /^TCP 10\.0\.2\.15:\d+ > 10\.0\.2\.16:7 \[SYN\]/.test(s))).toBe(true);
     expect(summaries.some((s) => /^TCP 10\.0\.2\.16:7 > 10\.0\.2\.15:\d+ \[SYN,ACK\]/.test(s))).toBe(true);
     for (const ip of ["10.0.2.15", "10.0.2.16"]) {
-      expect(summaries.some((s) => s.startsWith(`TCP ${ip}:`) && s.includes(`> 10.0.2.2:${echoPort} [SYN]`))).toBe(true);
-      expect(summaries.some((s) => s.startsWith(`TCP 10.0.2.2:${echoPort} > ${ip}:`) && s.includes("[SYN,ACK]"))).toBe(true);
+      expect(summaries.some((s) => s.startsWith(`TCP ${ip}:`) && s.includes(`> 10.0.2.2:${echo.port} [SYN]`))).toBe(true);
+      expect(summaries.some((s) => s.startsWith(`TCP 10.0.2.2:${echo.port} > ${ip}:`) && s.includes("[SYN,ACK]"))).toBe(true);
     }
   });
 
@@ -141,8 +130,8 @@ describe("createNetwork({ device: false }) with stacks attached", () => {
       net.attach(n);
       expect(net.link.ends.length).toBe(3);
       using listener = new StackListener(other, { port: 7 }, (s) => void s.readable.pipeTo(s.writable));
-      expect(await roundTrip(await net.connectTcp({ host: "10.0.2.16", port: 7 }), "device to neighbour")).toBe("device to neighbour");
-      expect(await roundTrip(await net.connectTcp({ host: "127.0.0.1", port: echoPort }), "device out")).toBe("device out");
+      expect(await exchange(await net.connectTcp({ host: "10.0.2.16", port: 7 }), "device to neighbour")).toBe("device to neighbour");
+      expect(await exchange(await net.connectTcp({ host: "127.0.0.1", port: echo.port }), "device out")).toBe("device out");
     } finally {
       await net.close();
       n.dispose();

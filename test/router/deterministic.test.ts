@@ -1,22 +1,16 @@
 // Deterministic network side: with the same seed and the same frames from a station, the
 // router sends the same frames (DHCP, ARP, ICMP, DNS, and TCP with its seeded ISN).
-import { createServer, type AddressInfo, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tcpEchoServer, type EchoServer } from "../helpers/echo.js";
 import { summarizeFrame } from "../../ts-bindings/src/link/pcap.js";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { seededRandom, VirtualClock } from "../../ts-bindings/src/router/deterministic.js";
 import { arpRequest, dhcpRequest, dnsQuery, icmpEcho, ipText, ipv4Frame, RawEnd, ROUTER_MAC, tcpSegment, udpSegment } from "../helpers/frames.js";
 
-let echo: Server;
-let echoPort: number;
+let echo: EchoServer;
 
 beforeAll(async () => {
-  echo = createServer((s) => {
-    s.on("error", () => {}); // the network's close resets it
-    s.pipe(s);
-  });
-  await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
-  echoPort = (echo.address() as AddressInfo).port;
+  echo = await tcpEchoServer();
 });
 afterAll(() => echo.close());
 
@@ -54,11 +48,11 @@ async function session(seed: number | undefined): Promise<string[]> {
     const answer = await station.next(udpFrom(53));
     const fake = ipText(answer, answer.length - 4);
     const isn = 1000;
-    ip(fake, 6, tcpSegment({ sport: 5000, dport: echoPort, seq: isn, flags: SYN, mss: 1460 }));
+    ip(fake, 6, tcpSegment({ sport: 5000, dport: echo.port, seq: isn, flags: SYN, mss: 1460 }));
     const synAck = await station.next((f) => f[23] === 6 && (f[47]! & (SYN | ACK)) === (SYN | ACK));
     const serverIsn = new DataView(synAck.buffer, synAck.byteOffset).getUint32(38);
     const hello = new TextEncoder().encode("hello");
-    ip(fake, 6, tcpSegment({ sport: 5000, dport: echoPort, seq: isn + 1, ack: serverIsn + 1, flags: ACK | PSH, payload: hello }));
+    ip(fake, 6, tcpSegment({ sport: 5000, dport: echo.port, seq: isn + 1, ack: serverIsn + 1, flags: ACK | PSH, payload: hello }));
     await station.next((f) => f[23] === 6 && f.length > 54 && Buffer.from(f.subarray(54)).toString() === "hello");
     advance(1_000); // delayed ACKs and the like, again at fixed virtual times
     return sent;

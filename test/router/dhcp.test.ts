@@ -1,5 +1,4 @@
 // The router's DHCP server against lwIP's own DHCP client, and its message logic.
-import { createServer, type AddressInfo, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StackSocket } from "../../ts-bindings/src/device/socket.js";
 import { Stack } from "../../ts-bindings/src/device/stack.js";
@@ -8,25 +7,14 @@ import { PcapWriter, summarizeFrame } from "../../ts-bindings/src/link/pcap.js";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { DhcpServer, DhcpType, parseDhcp } from "../../ts-bindings/src/router/dhcp-server.js";
 import { dhcpRequest, parsePcap } from "../helpers/frames.js";
-import { readAll } from "../helpers/stacks.js";
+import { exchange, tcpEchoServer, type EchoServer } from "../helpers/echo.js";
 
-let echo: Server;
-let echoPort: number;
+let echo: EchoServer;
 
 beforeAll(async () => {
-  echo = createServer((s) => s.pipe(s));
-  await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
-  echoPort = (echo.address() as AddressInfo).port;
+  echo = await tcpEchoServer();
 });
 afterAll(() => echo.close());
-
-async function echoThrough(sock: StackSocket, text: string): Promise<string> {
-  await sock.opened;
-  const w = sock.writable.getWriter();
-  await w.write(new TextEncoder().encode(text));
-  await w.close();
-  return new TextDecoder().decode(await readAll(sock.readable));
-}
 
 describe("DHCP with lwIP's client", () => {
   it("device: { dhcp: true } gets 10.0.2.15 and reaches a local server; the exchange is in the capture", async () => {
@@ -34,7 +22,7 @@ describe("DHCP with lwIP's client", () => {
     const net = await createNetwork({ device: { dhcp: true }, onFrame: pcap.tap });
     try {
       expect(net.router.dhcp.leases()).toEqual(new Map([["52:54:00:12:34:56", "10.0.2.15"]]));
-      expect(await echoThrough(await net.connectTcp({ host: "127.0.0.1", port: echoPort }), "leased")).toBe("leased");
+      expect(await exchange(await net.connectTcp({ host: "127.0.0.1", port: echo.port }), "leased")).toBe("leased");
       // The DNS server came with the lease too.
       expect(await net.resolve("localhost")).toMatch(/^198\.1[89]\./);
     } finally {
@@ -69,13 +57,13 @@ describe("DHCP with lwIP's client", () => {
         { ip: "10.0.2.16", netmask: "255.255.255.0", gateway: "10.0.2.2" },
       ]);
       expect(b.netif.ip).toBe("10.0.2.16");
-      expect(await echoThrough(StackSocket.connect(b.stack, { ip: "10.0.2.2", port: echoPort }), "from b")).toBe("from b");
+      expect(await exchange(StackSocket.connect(b.stack, { ip: "10.0.2.2", port: echo.port }), "from b")).toBe("from b");
       // a leaves; a new station with a's MAC gets a's address back, not a fresh one.
       a.port.detach();
       a.netif.dispose();
       const again = await station("02:00:00:00:00:0a");
       expect(again.lease.ip).toBe("10.0.2.15");
-      expect(await echoThrough(StackSocket.connect(again.stack, { ip: "10.0.2.2", port: echoPort }), "again")).toBe("again");
+      expect(await exchange(StackSocket.connect(again.stack, { ip: "10.0.2.2", port: echo.port }), "again")).toBe("again");
       for (const s of [b, again]) s.netif.dispose();
     } finally {
       await net.close();

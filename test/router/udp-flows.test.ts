@@ -56,7 +56,10 @@ describe("UdpFlows", () => {
 describe("the router's UDP flows", () => {
   it("10,000 flows: bounded while they run, then sockets and memory back to the baseline", async () => {
     const max = 500;
-    const net = await createNetwork({ device: false, udpFlows: { idleTimeout: 300, max } });
+    // The router's virtual clock (deterministic mode) measures idleness: no flow expires
+    // while the batches run, however slow the machine, and all of them once it is advanced.
+    const idleTimeout = 300;
+    const net = await createNetwork({ device: false, udpFlows: { idleTimeout, max }, deterministic: { seed: 1 } });
     const station = new RawEnd("02:00:00:00:00:15").answerArp("10.0.2.15");
     net.attach(station);
     let answered = 0;
@@ -75,7 +78,10 @@ describe("the router's UDP flows", () => {
     const drained = async (n: number) => {
       while (answered < n) await new Promise<void>((r) => (wake = r));
     };
-    const expired = () => vi.waitFor(() => expect(net.router.udpFlowCount()).toBe(0), { timeout: 20_000, interval: 50 });
+    const expired = () => {
+      net.clock!.advance(idleTimeout);
+      return vi.waitFor(() => expect(net.router.udpFlowCount()).toBe(0), { timeout: 20_000, interval: 50 });
+    };
     try {
       // Warm up (code paths, caches), then measure the baseline with nothing open.
       for (let p = 1000; p < 1200; p++) send(p);

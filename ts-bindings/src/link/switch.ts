@@ -3,8 +3,9 @@
 // source MAC lives behind, sends a frame only there once known, and floods broadcast,
 // multicast and unknown destinations to every other port. Taps see every frame (pcap).
 //
-// Delivery is the VirtualLink's: a frame sent is delivered a microtask later (never inside
-// the sender's call into C), queued frames a batch at a time, in order.
+// Delivery is the VirtualLink's (FrameQueue): a frame sent is delivered a microtask later
+// (never inside the sender's call into C), queued frames a batch at a time, in order.
+import { FrameQueue } from "./frame-queue.js";
 import type { FrameTap, LinkEnd } from "./link-end.js";
 
 interface Port {
@@ -25,8 +26,9 @@ export class Switch implements Disposable {
   #ports = new Set<Port>();
   #learned = new Map<number, Port>();
   #taps = new Set<FrameTap>();
-  #queue: [Port, Uint8Array][] = [];
-  #flushQueued = false;
+  #frames = new FrameQueue<Port>((from, frame) => {
+    if (from.attached) this.#forward(from, frame);
+  });
   #closed = false;
 
   /** Puts `end` on the LAN; `detach()` takes it off (its frames still queued are dropped). */
@@ -64,23 +66,7 @@ export class Switch implements Disposable {
   #send(from: Port, frame: Uint8Array): void {
     if (this.#closed || !from.attached || frame.length < 14) return;
     for (const tap of this.#taps) tap(frame, from.end, Date.now());
-    this.#queue.push([from, frame]);
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(() => this.#flush());
-    }
-  }
-
-  #flush(): void {
-    this.#flushQueued = false;
-    while (this.#queue.length > 0 && !this.#closed) {
-      const batch = this.#queue;
-      this.#queue = [];
-      for (const [from, frame] of batch) {
-        if (this.#closed) break;
-        if (from.attached) this.#forward(from, frame);
-      }
-    }
+    this.#frames.push(from, frame);
   }
 
   #forward(from: Port, frame: Uint8Array): void {
@@ -108,7 +94,7 @@ export class Switch implements Disposable {
   dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue = [];
+    this.#frames.close();
     for (const port of [...this.#ports]) this.#detach(port);
   }
 
