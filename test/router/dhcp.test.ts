@@ -45,9 +45,10 @@ describe("DHCP with lwIP's client", () => {
     const station = async (mac: string) => {
       const stack = await Stack.create({ name: mac });
       stacks.push(stack);
+      const heap = stack.heapInUse();
       const netif = new Netif(stack, { mac, ip: "0.0.0.0", isDefault: true });
       const port = net.attach(netif);
-      return { stack, netif, port, lease: await netif.startDhcp() };
+      return { stack, netif, port, heap, lease: await netif.startDhcp() };
     };
     try {
       const a = await station("02:00:00:00:00:0a");
@@ -61,6 +62,7 @@ describe("DHCP with lwIP's client", () => {
       // a leaves; a new station with a's MAC gets a's address back, not a fresh one.
       a.port.detach();
       a.netif.dispose();
+      expect(a.stack.heapInUse()).toBe(a.heap); // the DHCP client's state goes with the netif
       const again = await station("02:00:00:00:00:0a");
       expect(again.lease.ip).toBe("10.0.2.15");
       expect(await exchange(StackSocket.connect(again.stack, { ip: "10.0.2.2", port: echo.port }), "again")).toBe("again");
