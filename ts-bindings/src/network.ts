@@ -98,9 +98,8 @@ export class Network implements AsyncDisposable {
       const { NodeDialer } = (await import(/* @vite-ignore */ nodeDialer)) as typeof import("./dialer/node.js");
       dialer = new NodeDialer();
     }
-    // Rules are checked (ERR_INVALID_ARG) before any stack exists.
+    // Rules (mappings, forwards) are checked before any stack exists: ERR_INVALID_ARG.
     if (hasMappings(options)) dialer = new MappingDialer(dialer, options);
-    // Forward rules are checked before any stack exists (ERR_INVALID_ARG).
     const forward = options.forward?.length ? await loadForward() : undefined;
     const rules = forward?.forwardRules(options.forward!);
     const common = { onLog: options.onLog, debug: options.debug };

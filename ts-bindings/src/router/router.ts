@@ -1,6 +1,7 @@
 // The router's TypeScript half: for each flow the C NAT holds, dial the real destination
 // (names come back from the fake DNS), then let the device's SYN through and splice the
-// two streams; answer the device's DNS queries; relay UDP.
+// two streams; answer the stations' DNS and DHCP queries; relay UDP (flows bounded and
+// expiring, router/udp-flows.ts).
 import { DhcpServer } from "./dhcp-server.js";
 import { UdpFlows, type UdpFlowOptions } from "./udp-flows.js";
 import { buildAnswer, FakeDns, isFakeAddress, isIPv4Literal, parseQuery } from "./dns-responder.js";
@@ -182,7 +183,13 @@ export class Router {
           }, () => undefined)
         : Promise.resolve(undefined);
     });
-    void flow.then((d) => d?.send(payload));
+    void flow.then((d) => {
+      try {
+        d?.send(payload);
+      } catch {
+        /* the flow's socket is gone (closed, evicted): the datagram is lost, as UDP may */
+      }
+    });
   }
 
   async #answerDns(query: Uint8Array, client: string, clientPort: number): Promise<void> {
