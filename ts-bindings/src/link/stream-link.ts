@@ -27,6 +27,7 @@ export class StreamLinkEnd implements LinkEnd {
    *  (ERR_LINK_FRAMING for a bad length, the socket's own error otherwise). */
   readonly closed: Promise<void>;
   #mac = new Uint8Array(6);
+  #macKnown = false;
   #handler: ((frame: Uint8Array) => void) | undefined;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
@@ -74,32 +75,35 @@ export class StreamLinkEnd implements LinkEnd {
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
     while (this.#pendingBytes >= 4) {
-      const head = this.#take(4, false);
-      const len = head.readUInt32BE(0);
+      const len = this.#peek(4).readUInt32BE(0);
       if (len === 0 || len > MAX_STREAM_FRAME) {
         this.socket.destroy(new LmwError("ERR_LINK_FRAMING", `stream link: frame length ${len} (1-${MAX_STREAM_FRAME})`, { layer: "api" }));
         return;
       }
       if (this.#pendingBytes < 4 + len) return;
-      this.#take(4, true);
-      const frame = new Uint8Array(this.#take(len, true)); // its own buffer: the LAN keeps it
-      if (len >= 14 && (frame[6]! & 1) === 0 && this.#mac.every((b) => b === 0)) this.#mac = frame.slice(6, 12);
+      this.#consume(4);
+      const frame = new Uint8Array(len); // its own buffer: the LAN keeps it
+      frame.set(this.#peek(len));
+      this.#consume(len);
+      if (!this.#macKnown && len >= 14 && (frame[6]! & 1) === 0) {
+        this.#mac = frame.slice(6, 12);
+        this.#macKnown = true;
+      }
       this.#handler?.(frame);
     }
   }
 
-  /** The first `n` pending bytes (consumed when `consume`). */
-  #take(n: number, consume: boolean): Buffer {
+  /** The first `n` pending bytes, as a view (`n` <= pending). */
+  #peek(n: number): Buffer {
     if (this.#pending[0]!.length < n) this.#pending = [Buffer.concat(this.#pending)];
+    return this.#pending[0]!.subarray(0, n);
+  }
+
+  #consume(n: number): void {
     const first = this.#pending[0]!;
-    const out = first.subarray(0, n);
-    if (consume) {
-      if (first.length === n) this.#pending.shift();
-      else this.#pending[0] = first.subarray(n);
-      this.#pendingBytes -= n;
-      return Buffer.from(out);
-    }
-    return out;
+    if (first.length === n) this.#pending.shift();
+    else this.#pending[0] = first.subarray(n);
+    this.#pendingBytes -= n;
   }
 
   /** Ends the link (the peer sees the socket close). */
