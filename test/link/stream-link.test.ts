@@ -31,18 +31,22 @@ afterAll(() => {
 
 describe("stream link (QEMU -netdev stream framing)", () => {
   for (const kind of ["tcp", "unix"] as const) {
-    it(`carries a stack's frames to the router over ${kind === "tcp" ? "loopback TCP" : "a Unix socket"}`, async () => {
+    // Over TCP the program has a static address; over the Unix socket it asks for one by DHCP.
+    it(`carries a stack's frames to the router over ${kind === "tcp" ? "loopback TCP" : "a Unix socket, DHCP first"}`, async () => {
       const pcap = new PcapWriter();
       const net = await createNetwork({ device: false, onFrame: pcap.tap });
       const listener = await listenStreamLink(kind === "tcp" ? { host: "127.0.0.1", port: 0 } : { path: join(dir, "link.sock") });
       expect(listener.address).toMatch(kind === "tcp" ? /^tcp:127\.0\.0\.1:\d+$/ : /^unix:.*link\.sock$/);
       // The program's side: its netif's frames go into the socket.
       const stack = await Stack.create({ name: "program" });
-      const netif = new Netif(stack, { mac: "02:00:00:00:00:21", ip: "10.0.2.15", gateway: "10.0.2.2", isDefault: true });
+      const netif = kind === "tcp"
+        ? new Netif(stack, { mac: "02:00:00:00:00:21", ip: "10.0.2.15", gateway: "10.0.2.2", isDefault: true })
+        : new Netif(stack, { mac: "02:00:00:00:00:21", ip: "0.0.0.0", isDefault: true });
       const [programEnd, routerEnd] = await Promise.all([connectStreamLink(listener.address), listener.accept()]);
       const cable = new VirtualLink(netif, programEnd);
       const port = net.attach(routerEnd);
       try {
+        if (kind === "unix") expect((await netif.startDhcp()).ip).toBe("10.0.2.15");
         const sock = StackSocket.connect(stack, { ip: "10.0.2.2", port: echo.port });
         await sock.opened;
         const w = sock.writable.getWriter();
