@@ -3,7 +3,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Stack } from "../ts-bindings/src/device/stack.js";
+import { StackListener } from "../ts-bindings/src/device/listener.js";
+import { Stack, type LogEntry } from "../ts-bindings/src/device/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -32,6 +33,22 @@ describe("WASM module", () => {
     expect(stack.constant("TCP_MSS")).toBe(1460);
     expect(stack.stat("tcp_active")).toBe(0);
     expect(stack.assertCount()).toBe(0);
+  });
+});
+
+describe("debug output", () => {
+  it("lwIP's is a build choice: the release module says it has none, a debug build logs TCP", async () => {
+    const lines: LogEntry[] = [];
+    await using s = await Stack.create({ name: "debug", debug: { lwip: true }, onLog: (e) => lines.push(e) });
+    new StackListener(s, { port: 8080 }, () => {}).dispose();
+    s.setDebug({ lwip: true }); // said once per stack, not per call
+    const lwip = lines.filter((e) => e.source === "lwip").map((e) => e.text);
+    if (s.constant("LWIP_DEBUG") === 1) {
+      expect(lwip).toContain("tcp_bind: bind to port 8080");
+    } else {
+      expect(s.constant("LWIP_DEBUG")).toBe(0);
+      expect(lwip).toEqual(["lwIP debug output is not compiled into this module (build with LMW_LWIP_DEBUG=1)"]);
+    }
   });
 });
 

@@ -75,13 +75,18 @@ LMW_API int lmw_entropy_poll(uint8_t *buf, size_t len, size_t *olen);
 LMW_API size_t lmw_heap_in_use(void);
 /** Failed lwIP assertions since start (they are reported, not fatal). */
 LMW_API uint32_t lmw_assert_count(void);
-/** Debug output to the host log: lwIP debug on/off, Mbed TLS debug threshold 0-4. */
+/** Debug output to the host log: lwIP debug on/off (only in a build with lwIP's debug
+ *  output compiled in, LMW_LWIP_DEBUG; see lmw_constant("LWIP_DEBUG")), Mbed TLS debug
+ *  threshold 0-4. */
 LMW_API void lmw_set_debug(int lwip_on, int mbedtls_level);
 /** Library versions, e.g. "lwIP 2.2.1, Mbed TLS 3.6.7". Static string. */
 LMW_API const char *lmw_version(void);
-/** A build-time constant by name ("TCP_MSS", "TCP_WND", "TCP_SND_BUF", "MTU", ...); -1 if unknown. */
+/** A build-time constant by name ("TCP_MSS", "TCP_WND", "TCP_SND_BUF", "MTU", "LWIP_DEBUG"
+ *  (1 when lwIP's debug output is compiled in), ...); -1 if unknown. */
 LMW_API int32_t lmw_constant(const char *name);
-/** Named lwIP stats counter ("tcp_pcbs", "memp_errors", "pbufs"...); -1 if unknown. */
+/** A live count by name; -1 if unknown. "tcp_active", "tcp_time_wait", "tcp_listen" and
+ *  "udp_pcbs": lwIP's pcb lists; "conns": lmw_conn handles not yet freed; "memp_errors":
+ *  failed pool allocations; "asserts": as lmw_assert_count. */
 LMW_API int32_t lmw_stat(const char *name);
 
 /* ---- network interface -------------------------------------------------------------- */
@@ -177,8 +182,11 @@ LMW_API void lmw_conn_free(lmw_conn *c);
 LMW_API int lmw_conn_tls_error(lmw_conn *c);
 /** X.509 verification flags after a TLS handshake (MBEDTLS_X509_BADCERT_*), 0 if none. */
 LMW_API uint32_t lmw_conn_verify_flags(lmw_conn *c);
-/** Connection details as "key=value\n" text into buf (NUL-terminated); *len = full length.
- *  Keys: local, remote, tls_version, tls_suite, alpn, resumed, peer_cert (PEM, repeated). */
+/** Connection details as "key=value\n" text into buf (NUL-terminated); *len = full length
+ *  (ERR_BUF when it did not fit). Keys: local, remote ("a.b.c.d:port"); after a TLS
+ *  handshake tls_version, tls_suite, alpn (if agreed), then per certificate of the peer's
+ *  chain, leaf first: peer_subject, peer_issuer, peer_not_before, peer_not_after
+ *  (ISO 8601, UTC), peer_der (base64 DER). */
 LMW_API int lmw_conn_info(lmw_conn *c, char *buf, size_t cap, size_t *len);
 
 /* ---- UDP ------------------------------------------------------------------------------ */

@@ -192,7 +192,7 @@ int lan_proxy_arp(const uint8_t *frame, size_t len) {
 
 /* An echo request to a service address: the reply goes straight back to the sender. */
 void lan_echo_reply(const uint8_t *frame, size_t len) {
-  static uint8_t out[ETH_HDR + 1500];
+  static uint8_t out[ETH_HDR + LMW_LINK_MTU];
   const uint8_t *ip = frame + ETH_HDR;
   size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
   size_t total = rd16(ip + 2);

@@ -54,6 +54,15 @@
 #define FLOW_ACTIVE 2
 #define PENDING_TIMEOUT_MS 60000u
 #define DHCP_SERVER_PORT 67
+/* An accepted flow has no pcb until lwIP has taken the replayed SYN; a sweep in that gap
+ * must not free it. Past this age, an active flow without a pcb (closed, TIME_WAIT over)
+ * is finished. */
+#define ACTIVE_GRACE_MS 2000u
+/* How often finished flows are swept out of the table. */
+#define SWEEP_INTERVAL_MS 1000
+/* The largest UDP payload lmw_router_udp_send builds in one unfragmented frame: the
+ * link's 1500-byte MTU less the IPv4 (20) and UDP (8) headers. */
+#define UDP_PAYLOAD_MAX (LMW_LINK_MTU - 20 - 8)
 
 struct flow {
   struct flow *next;
@@ -126,7 +135,7 @@ static void flows_sweep(void) {
   struct flow *f = the_router->flows;
   while (f) {
     struct flow *next = f->next;
-    int dead = f->state == FLOW_ACTIVE ? (now - f->created_ms > 2000u && !flow_has_pcb(f))
+    int dead = f->state == FLOW_ACTIVE ? (now - f->created_ms > ACTIVE_GRACE_MS && !flow_has_pcb(f))
                                        : (now - f->created_ms > PENDING_TIMEOUT_MS);
     if (dead) flow_free(f);
     f = next;
@@ -260,7 +269,7 @@ static void router_tick(void *arg) {
   (void)arg;
   if (the_router == NULL) return;
   flows_sweep();
-  sys_timeout(1000, router_tick, NULL);
+  sys_timeout(SWEEP_INTERVAL_MS, router_tick, NULL);
 }
 
 /* ---- exported -------------------------------------------------------------------------- */
@@ -272,7 +281,7 @@ int lmw_router_enable(lmw_netif *nif, uint32_t user_id) {
   the_router->nif = nif;
   the_router->user_id = user_id;
   lan_reset(nif);
-  sys_timeout(1000, router_tick, NULL);
+  sys_timeout(SWEEP_INTERVAL_MS, router_tick, NULL);
   return ERR_OK;
 }
 
@@ -323,10 +332,10 @@ int lmw_router_udp_send(const char *src_ip, uint16_t src_port, const char *dst_i
                         const uint8_t *payload, size_t len) {
   ip4_addr_t s, d;
   if (the_router == NULL) return ERR_CONN;
-  if (!ip4addr_aton(src_ip, &s) || !ip4addr_aton(dst_ip, &d) || len > 1472) return ERR_ARG;
+  if (!ip4addr_aton(src_ip, &s) || !ip4addr_aton(dst_ip, &d) || len > UDP_PAYLOAD_MAX) return ERR_ARG;
   const uint8_t *to = lan_mac_of(ip4_addr_get_u32(&d));
   if (to == NULL) return ERR_RTE; /* no station with that address has spoken yet */
-  uint8_t frame[ETH_HDR + 20 + 8 + 1472];
+  uint8_t frame[ETH_HDR + 20 + 8 + UDP_PAYLOAD_MAX];
   uint8_t *ip = lan_build_ip(frame, to, IP_PROTO_UDP, ip4_addr_get_u32(&s), ip4_addr_get_u32(&d), 8 + len);
   uint8_t *u = ip + 20;
   wr16(u, src_port);

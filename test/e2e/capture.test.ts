@@ -2,8 +2,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { KeyLog, PcapWriter, summarizeFrame } from "../../ts-bindings/src/link/pcap.js";
-import { localOrigin, type LocalOrigin } from "../helpers/origin.js";
-import { readAll } from "../helpers/stacks.js";
+import { localOrigin, rawGet, type LocalOrigin } from "../helpers/origin.js";
 import { parsePcap } from "../helpers/frames.js";
 
 let origin: LocalOrigin;
@@ -22,12 +21,7 @@ it("captures the link as pcap and logs keys that match the ClientHello", async (
     onLog: (e) => e.source === "keylog" && keylog.add(e.text),
   });
   try {
-    const sock = await net.connectTls({ host: "localhost", port: origin.port });
-    const w = sock.writable.getWriter();
-    await w.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
-    w.releaseLock();
-    expect(new TextDecoder().decode(await readAll(sock.readable))).toMatch(/captured$/);
-    await sock.close();
+    expect((await rawGet(net, { host: "localhost", port: origin.port })).body).toBe("captured");
   } finally {
     await net.close();
   }

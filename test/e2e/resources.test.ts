@@ -1,27 +1,18 @@
 // Nothing is lost or left behind: the WASM heaps return to their baseline after many
 // requests, a slow reader keeps memory bounded, close() leaves no timers or sockets.
 import { createHash } from "node:crypto";
-import { createServer as createHttpsServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
-import { Pki, type Cert } from "../helpers/pki.js";
-import { readAll } from "../helpers/stacks.js";
+import { localOrigin, rawGet, type LocalOrigin } from "../helpers/origin.js";
 
-let pki: Pki;
-let root: Cert;
-let server: Server;
-let port: number;
+let origin: LocalOrigin;
 let bigBody: Buffer;
 let sawBackpressure = false;
 
 beforeAll(async () => {
-  pki = new Pki();
-  root = pki.issue({ cn: "Res Root", ca: true });
-  const leaf = pki.issue({ cn: "localhost", san: ["localhost"], issuer: root });
   bigBody = Buffer.alloc(20 * 1024 * 1024, 0);
   for (let i = 0; i < bigBody.length; i += 4) bigBody.writeUInt32LE(i * 2654435761 >>> 0, i);
-  server = createHttpsServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
+  origin = await localOrigin((req, res) => {
     if (req.url === "/big") {
       res.setHeader("content-length", bigBody.length);
       let off = 0;
@@ -42,24 +33,11 @@ beforeAll(async () => {
     }
     res.end("small");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  port = (server.address() as AddressInfo).port;
 });
 
-afterAll(() => {
-  server.close();
-  pki.dispose();
-});
+afterAll(() => origin.close());
 
-async function get(net: Network, path: string): Promise<Uint8Array> {
-  const sock = await net.connectTls({ host: "localhost", port, ca: root.certPem });
-  const w = sock.writable.getWriter();
-  await w.write(new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`));
-  w.releaseLock();
-  const body = await readAll(sock.readable);
-  await sock.close();
-  return body;
-}
+const get = (net: Network, path: string) => rawGet(net, { host: "localhost", port: origin.port, ca: origin.root.certPem, path });
 
 async function settled(net: Network): Promise<void> {
   // Saved TLS sessions (resumption) are kept on purpose and vary in size by a few bytes.
@@ -69,6 +47,8 @@ async function settled(net: Network): Promise<void> {
     const s = net.stats();
     expect(s.devicePcbs).toBe(0);
     expect(s.routerPcbs).toBe(1); // its listener
+    expect(s.deviceConns).toBe(0);
+    expect(s.routerConns).toBe(1); // its listener's handle
     expect(s.flows).toBe(0);
   }, { timeout: 15_000, interval: 200 });
 }
@@ -81,8 +61,7 @@ describe("resources", () => {
       await settled(net);
       const before = net.stats();
       for (let i = 0; i < 500; i++) {
-        const body = new TextDecoder().decode(await get(net, `/n${i}`));
-        expect(body.endsWith("small")).toBe(true);
+        expect((await get(net, `/n${i}`)).body).toBe("small");
       }
       await settled(net);
       const after = net.stats();
@@ -97,7 +76,7 @@ describe("resources", () => {
   it("a slow reader keeps memory bounded; the sender is slowed, nothing is lost", async () => {
     const net = await createNetwork();
     try {
-      const sock = await net.connectTls({ host: "localhost", port, ca: root.certPem });
+      const sock = await net.connectTls({ host: "localhost", port: origin.port, ca: origin.root.certPem });
       const w = sock.writable.getWriter();
       await w.write(new TextEncoder().encode("GET /big HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
       w.releaseLock();

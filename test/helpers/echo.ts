@@ -2,7 +2,7 @@
 // tests of the LAN and the router.
 import { createServer, type AddressInfo, type Server } from "node:net";
 import type { StackSocket } from "../../ts-bindings/src/device/socket.js";
-import { readAll } from "./stacks.js";
+import { readAll } from "./streams.js";
 
 export interface EchoServer {
   port: number;

@@ -14,7 +14,7 @@ import { connectStreamLink, listenStreamLink } from "../../ts-bindings/src/link/
 import { VirtualLink } from "../../ts-bindings/src/link/virtual-link.js";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { arpRequest, parsePcap, RawEnd } from "../helpers/frames.js";
-import { readAll } from "../helpers/stacks.js";
+import { readAll } from "../helpers/streams.js";
 import { tcpEchoServer, type EchoServer } from "../helpers/echo.js";
 
 let echo: EchoServer;

@@ -10,7 +10,7 @@ import { PcapWriter, summarizeFrame } from "../../ts-bindings/src/link/pcap.js";
 import { Switch } from "../../ts-bindings/src/link/switch.js";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { parsePcap, RawEnd } from "../helpers/frames.js";
-import { readAll } from "../helpers/stacks.js";
+import { readAll } from "../helpers/streams.js";
 import { exchange, tcpEchoServer, type EchoServer } from "../helpers/echo.js";
 
 function frame(dst: Uint8Array | "broadcast", src: Uint8Array, tag: number): Uint8Array {

@@ -8,7 +8,7 @@ import { PcapWriter, summarizeFrame } from "../../ts-bindings/src/link/pcap.js";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { parseForward } from "../../ts-bindings/src/router/forward.js";
 import { ipv4Frame, parsePcap, RawEnd, ROUTER_MAC, udpSegment } from "../helpers/frames.js";
-import { readAll } from "../helpers/stacks.js";
+import { readAll } from "../helpers/streams.js";
 
 function tcpExchange(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {

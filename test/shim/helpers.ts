@@ -119,18 +119,3 @@ export function randomBytes(n: number, seed: number): Uint8Array {
   }
   return out;
 }
-
-/** Reads a web ReadableStream to its end. */
-export async function readAll(readable: ReadableStream<Uint8Array>, limit = Infinity): Promise<Uint8Array[]> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = readable.getReader();
-  while (total < limit) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    total += value.length;
-  }
-  reader.releaseLock();
-  return chunks;
-}

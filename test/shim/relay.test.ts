@@ -6,7 +6,8 @@ import { WebSocket } from "ws";
 import { createShim, type LogEntry, type Shim } from "../../ts-bindings/src/shim/server.js";
 import { WispDialer } from "../../ts-bindings/src/dialer/wisp.js";
 import { PacketType, StreamType, encodeConnect } from "../../ts-bindings/src/wisp/packet.js";
-import { RawWispClient, randomBytes, readAll, sha256, startEcho, type EchoServer } from "./helpers.js";
+import { readAll } from "../helpers/streams.js";
+import { RawWispClient, randomBytes, sha256, startEcho, type EchoServer } from "./helpers.js";
 
 const MiB = 1 << 20;
 

@@ -237,7 +237,7 @@ describe("lifecycle", () => {
     expect((await client.closed).code).toBe(1001);
     expect(shim.stats()).toEqual({ connections: 0, streams: [] });
     // The listening socket is gone too.
-    await expect(RawWispClient.connect(shim.url)).rejects.toBeTruthy();
+    await expect(RawWispClient.connect(shim.url)).rejects.toMatchObject({ code: "ECONNREFUSED" });
     await echo.close();
   });
 

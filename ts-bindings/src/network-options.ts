@@ -30,7 +30,8 @@ export interface NetworkOptions {
    *  `false`: no device of the library's own; the router (10.0.2.2/24, DNS 10.0.2.3)
    *  serves whatever `attach()` puts on the LAN. */
   device?: DeviceOptions | false;
-  /** Debug output of lwIP / Mbed TLS (levels 0-4) to onLog. */
+  /** Debug output of lwIP / Mbed TLS (levels 0-4) to onLog. lwIP's needs a module built
+   *  with LMW_LWIP_DEBUG=1; the release module logs one line saying it has none. */
   debug?: { lwip?: boolean; mbedtls?: number };
   onLog?: (entry: LogEntry) => void;
   /** Sees every Ethernet frame on the LAN (a pcap writer, the playground). */

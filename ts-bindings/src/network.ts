@@ -302,7 +302,19 @@ export class Network implements AsyncDisposable {
   }
 
   /** Resource counters, for leak checks and the playground. */
-  stats(): { deviceHeap: number; routerHeap: number; devicePcbs: number; routerPcbs: number; flows: number; udpFlows: number; asserts: number } {
+  stats(): {
+    deviceHeap: number;
+    routerHeap: number;
+    devicePcbs: number;
+    routerPcbs: number;
+    /** C connection handles (lmw_conn) not yet freed: sockets and listeners. */
+    deviceConns: number;
+    routerConns: number;
+    flows: number;
+    /** The router's open UDP flows (router/udp-flows.ts). */
+    udpFlows: number;
+    asserts: number;
+  } {
     const pcbs = (s: Stack) => s.stat("tcp_active") + s.stat("tcp_time_wait") + s.stat("tcp_listen");
     const device = this.#device;
     return {
@@ -310,6 +322,8 @@ export class Network implements AsyncDisposable {
       routerHeap: this.routerStack.heapInUse(),
       devicePcbs: device ? pcbs(device) : 0,
       routerPcbs: pcbs(this.routerStack),
+      deviceConns: device?.stat("conns") ?? 0,
+      routerConns: this.routerStack.stat("conns"),
       flows: this.router.flowCount(),
       udpFlows: this.router.udpFlowCount(),
       asserts: (device?.assertCount() ?? 0) + this.routerStack.assertCount(),

@@ -318,13 +318,9 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
   }
 
   #free(): void {
-    if (this.#ptr !== 0) {
-      if (!this.stack.disposed) this.stack.mod._lmw_conn_free(this.#ptr);
-      this.#ptr = 0;
-      this.stack.kick();
-      this.stack.release();
-    }
-    this.stack.unregister(this.#id);
+    const ptr = this.#ptr;
+    this.#ptr = 0;
+    this.stack.freeConn(ptr, this.#id);
   }
 
   /** TLS: the session so far, for resumption (TLS 1.3: the last ticket received). */

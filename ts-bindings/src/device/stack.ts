@@ -73,6 +73,7 @@ export class Stack implements AsyncDisposable {
   #handlers = new Map<number, EventHandler>();
   #linkSinks = new Map<number, (frame: Uint8Array) => void>();
   #nextId = 1;
+  #lwipDebugNoted = false;
   #events: number[] = [];
   #drainQueued = false;
   #timer: unknown;
@@ -156,7 +157,14 @@ export class Stack implements AsyncDisposable {
     this.#onLog = onLog;
   }
 
+  /** lwIP's debug output exists only in a build with it compiled in (LMW_LWIP_DEBUG=1
+   *  npm run build); elsewhere `lwip: true` logs one line saying so, and nothing more. */
   setDebug(debug: { lwip?: boolean; mbedtls?: number }): void {
+    if (debug.lwip && !this.#lwipDebugNoted && this.constant("LWIP_DEBUG") !== 1) {
+      this.#lwipDebugNoted = true;
+      const text = "lwIP debug output is not compiled into this module (build with LMW_LWIP_DEBUG=1)";
+      this.#onLog?.({ stack: this.name, source: "lwip", text });
+    }
     this.mod._lmw_set_debug(debug.lwip ? 1 : 0, debug.mbedtls ?? 0);
   }
 
@@ -182,6 +190,17 @@ export class Stack implements AsyncDisposable {
   release(): void {
     this.#activeHandles = Math.max(0, this.#activeHandles - 1);
     this.#refTimer();
+  }
+
+  /** Frees a connection handle (socket or listener) that was retained, and unregisters
+   *  its event id; the stack then runs what the close queued. ptr 0: only unregisters. */
+  freeConn(ptr: number, id: number): void {
+    if (ptr !== 0) {
+      if (!this.disposed) this.mod._lmw_conn_free(ptr);
+      this.kick();
+      this.release();
+    }
+    this.unregister(id);
   }
 
   #refTimer(): void {

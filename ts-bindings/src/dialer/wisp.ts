@@ -15,6 +15,11 @@
 //   stream, the reader cancels, or destroy() is called.
 // - A lost WebSocket fails every open stream with ERR_WISP_CONNECTION_LOST; the next
 //   dial opens a new WebSocket.
+//
+// One file past 400 lines on purpose: the connection (WebSocket, stream table, CONTINUE
+// credit), its TCP streams and UDP flows, and the dialer over them share one stream
+// protocol and are read together. Its seam, should it grow: WispConnection | the streams
+// (WispTcpStream, WispUdpFlow) | WispDialer.
 
 import { LmwError, type ErrorCode } from "../errors.js";
 import type { DialedDatagrams, DialedStream, Dialer } from "./types.js";
