@@ -29,8 +29,12 @@ afterEach(() => {
 });
 
 /** A TLS echo-once server on the server stack; a client connection from the client stack. */
-async function handshake(client: Partial<TlsClientOptions> & { servername?: string }, server: { maxVersion?: TlsVersion; minVersion?: TlsVersion } = {}) {
-  pair = await stackPair();
+async function handshake(
+  client: Partial<TlsClientOptions> & { servername?: string },
+  server: { maxVersion?: TlsVersion; minVersion?: TlsVersion } = {},
+  stacks: Parameters<typeof stackPair>[0] = {},
+) {
+  pair = await stackPair(stacks);
   const p = pair;
   const serverCfg = TlsConfig.server(p.server, { cert: leaf.chainPem, key: leaf.keyPem, ...server });
   const served: Promise<string>[] = [];
@@ -102,6 +106,17 @@ describe("TLS handshake between two lwIP stacks", () => {
     // MBEDTLS_ERR_SSL_CERTIFICATE_VERIFICATION_WITHOUT_HOSTNAME
     expect(err).toMatchObject({ code: "ERR_TLS_HANDSHAKE_FAILED", layer: "mbedtls", nativeCode: -0x5d80 });
     listener.dispose();
+  });
+
+  it("sends Mbed TLS's debug output to onLog at the threshold asked for, in every build", async () => {
+    const lines: string[] = [];
+    const onLog = (e: { source: string; text: string }) => void (e.source === "mbedtls" && lines.push(e.text));
+    const { sock, cleanup } = await handshake({}, {}, { client: { debug: { mbedtls: 2 }, onLog } });
+    await sock.opened;
+    await sock.close();
+    cleanup();
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => /^[12] \w+\.c:\d+: /.test(l))).toBe(true); // "level file:line: text", none above 2
   });
 
   it("completes with an untrusted certificate only with dangerouslySkipVerification", async () => {

@@ -85,8 +85,8 @@ LMW_API const char *lmw_version(void);
  *  (1 when lwIP's debug output is compiled in), ...); -1 if unknown. */
 LMW_API int32_t lmw_constant(const char *name);
 /** A live count by name; -1 if unknown. "tcp_active", "tcp_time_wait", "tcp_listen" and
- *  "udp_pcbs": lwIP's pcb lists; "conns": lmw_conn handles not yet freed; "memp_errors":
- *  failed pool allocations; "asserts": as lmw_assert_count. */
+ *  "udp_pcbs": lwIP's pcb lists; "conns": lmw_conn handles not yet freed; "timeouts": lwIP
+ *  timers pending; "memp_errors": failed pool allocations; "asserts": as lmw_assert_count. */
 LMW_API int32_t lmw_stat(const char *name);
 
 /* ---- network interface -------------------------------------------------------------- */

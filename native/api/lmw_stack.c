@@ -134,6 +134,9 @@ int32_t lmw_stat(const char *name) {
   }
   if (strcmp(name, "conns") == 0) return (int32_t)lmw_conn_count();
 #if MEMP_STATS
+  /* lwIP timers pending: the cyclic ones, plus TCP's while pcbs exist (it stops itself
+     one tick after the last one), plus one-shot ones. */
+  if (strcmp(name, "timeouts") == 0) return (int32_t)lwip_stats.memp[MEMP_SYS_TIMEOUT]->used;
   if (strcmp(name, "memp_errors") == 0) {
     int32_t n = 0;
     for (int i = 0; i < MEMP_MAX; i++) n += (int32_t)lwip_stats.memp[i]->err;

@@ -2,7 +2,7 @@
 // through the router and the Node dialer, against real Node https servers on loopback.
 import { createHash } from "node:crypto";
 import { createServer as createTcpServer, type AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCClient } from "../../ts-bindings/src/apps/https-client.js";
 import { isLmwError, type LmwError } from "../../ts-bindings/src/errors.js";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
@@ -192,6 +192,14 @@ describe("the book's HTTPS client in C", () => {
   it("leaves no request, connection or config state behind", async () => {
     await withNetwork(undefined, async (net) => {
       const { mem, mod } = net.device;
+      const idleTimeouts = net.device.stat("timeouts");
+      // Heap snapshots only once the device is quiet: no pcb (TIME_WAIT included) and
+      // lwIP's TCP timer stopped, which it does one tick after the last pcb.
+      const quiet = () =>
+        vi.waitFor(() => {
+          expect(net.device.stat("tcp_active") + net.device.stat("tcp_time_wait")).toBe(0);
+          expect(net.device.stat("timeouts")).toBe(idleTimeouts);
+        }, { timeout: 15_000, interval: 100 });
       // lwIP 2.2.1's altcp_tls_free_config leaks the session-ticket context of every config
       // (~480 bytes); native/tls/altcp_tls_36.c frees it. A config must now cost nothing.
       const configCost = () => {
@@ -204,6 +212,7 @@ describe("the book's HTTPS client in C", () => {
       configCost();
       await runCClient(net, `https://localhost:${port}/warm`, { ca: root.certPem });
       expect(configCost()).toBe(0);
+      await quiet();
       const heap = net.device.heapInUse();
       const ac = new AbortController();
       const aborted = runCClient(net, `https://localhost:${port}/big`, { ca: root.certPem, signal: ac.signal });
@@ -212,6 +221,7 @@ describe("the book's HTTPS client in C", () => {
       for (let i = 0; i < 3; i++) await runCClient(net, `https://localhost:${port}/again`, { ca: root.certPem });
       await runCClient(net, `https://localhost:${port}/`, { ca: otherRoot.certPem }).catch(() => {});
       await runCClient(net, "https://no-such-host.invalid/", { ca: root.certPem }).catch(() => {});
+      await quiet();
       expect(net.device.heapInUse() - heap).toBe(0);
       expect(net.device.assertCount()).toBe(0);
       expect(net.device.stat("tcp_active")).toBe(0);
