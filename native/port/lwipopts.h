@@ -79,9 +79,19 @@
  * flow for two minutes. */
 #define TCP_MSL                     1000UL
 
-/* Addresses are static (10.0.2.15/24 by default, as in QEMU user networking); the
- * examples use DHCP from the Wi-Fi access point, which a virtual link does not have. */
-#define LWIP_DHCP                   0
+/* TCP initial sequence numbers come from the host's randomness: RFC 6528 asks for
+ * unpredictable ones, and lwIP's default (a counter from 6510 plus its timer ticks)
+ * depends on timing, which a deterministic run (seeded randomness, virtual clock) must
+ * not. The first local port is random too, for the same two reasons. */
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) LWIP_RAND()
+#define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
+
+/* Addresses are static by default (10.0.2.15/24, as in QEMU user networking); a netif
+ * may instead ask the router's DHCP server (`device: { dhcp: true }`), as the examples
+ * ask the access point. No address conflict detection (the examples' lwIP does it): the
+ * router leases each address once, and the check would hold the device ~5 s per start. */
+#define LWIP_DHCP                   1
+#define LWIP_DHCP_DOES_ACD_CHECK    0
 #define LWIP_AUTOIP                 0
 #define LWIP_ACD                    0
 

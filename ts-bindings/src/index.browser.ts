@@ -11,11 +11,13 @@ export type { ConnectToRule, MappingOptions, ResolveRule } from "./dialer/mappin
 export { StackSocket } from "./device/socket.js";
 export { StackListener } from "./device/listener.js";
 export { Stack } from "./device/stack.js";
-export type { LogEntry, LogSource, StackOptions } from "./device/stack.js";
+export type { LogEntry, LogSource, StackClock, StackOptions } from "./device/stack.js";
 export { Netif } from "./link/netif.js";
 export type { NetifOptions } from "./link/netif.js";
 export { VirtualLink } from "./link/virtual-link.js";
-export type { FrameTap } from "./link/virtual-link.js";
+export { Switch } from "./link/switch.js";
+export { VirtualClock, seededRandom } from "./router/deterministic.js";
+export type { FrameTap, LinkEnd } from "./link/link-end.js";
 export { TlsConfig, DEFAULT_CLIENT_CIPHERS } from "./device/tls-config.js";
 export type { TlsClientOptions, TlsServerOptions, TlsVersion } from "./device/tls-config.js";
 export { WispDialer } from "./dialer/wisp.js";

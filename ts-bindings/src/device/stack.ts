@@ -15,9 +15,25 @@ export interface LogEntry {
   text: string;
 }
 
+/** Where a stack's time and timers come from: the host's by default, or a virtual clock
+ *  (router/deterministic.ts) that only moves when its owner advances it. */
+export interface StackClock {
+  now(): number;
+  setTimer(fn: () => void, delayMs: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+const hostClock: StackClock = {
+  now: () => performance.now(),
+  setTimer: (fn, delayMs) => setTimeout(fn, delayMs),
+  clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
 export interface StackOptions {
   /** A label for logs ("device", "router"). */
   name?: string;
+  /** Time and timers (default: the host's). `nowMs` defaults to its `now`. */
+  clock?: StackClock;
   /** Monotonic milliseconds; default performance.now(). Replace for a deterministic run. */
   nowMs?: () => number;
   /** Wall-clock seconds (certificate validity); default Date.now() / 1000. */
@@ -60,7 +76,7 @@ export class Stack implements AsyncDisposable {
   #lwipDebugNoted = false;
   #events: number[] = [];
   #drainQueued = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: unknown;
   #timerDue = Infinity;
   #pumpQueued = false;
   #disposed = false;
@@ -68,6 +84,7 @@ export class Stack implements AsyncDisposable {
   #stdout: string[] = [];
   #onLog: ((entry: LogEntry) => void) | undefined;
   #disposeHooks = new Set<() => void>();
+  #clock: StackClock = hostClock;
   /** Router stacks: UDP datagrams from the device (raw IPv4 packets). */
   onRouterUdp: ((packet: Uint8Array) => void) | undefined;
   /** C apps (native/apps): application data for request `userId` (already copied). */
@@ -82,7 +99,8 @@ export class Stack implements AsyncDisposable {
   }
 
   static async create(options: StackOptions = {}): Promise<Stack> {
-    const nowMs = options.nowMs ?? (() => performance.now());
+    const clock = options.clock ?? hostClock;
+    const nowMs = options.nowMs ?? (() => clock.now());
     const wallTimeS = options.wallTimeS ?? (() => Date.now() / 1000);
     const random = options.random ?? defaultRandom;
     let stack: Stack | undefined;
@@ -122,6 +140,7 @@ export class Stack implements AsyncDisposable {
     };
     const mod = await instantiate(host, options.source);
     stack = new Stack(options.name ?? "stack", mod, options.onLog);
+    stack.#clock = clock;
     for (const [s, t] of pendingLogs) stack.#log(s, t);
     const err = mod._lmw_init();
     if (err !== 0) throw new LmwError("ERR_INIT", `lmw_init failed: ${lwipErrorName(err)}`, { layer: "lwip", nativeCode: err });
@@ -231,13 +250,13 @@ export class Stack implements AsyncDisposable {
   #schedule(): void {
     if (this.#disposed) return;
     const delay = this.mod._lmw_timers_run() >>> 0;
-    const due = delay === 0xffffffff ? Infinity : performance.now() + delay;
+    const due = delay === 0xffffffff ? Infinity : this.#clock.now() + delay;
     if (this.#timer !== undefined && due >= this.#timerDue - 1 && due <= this.#timerDue + 1) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     this.#timer = undefined;
     this.#timerDue = due;
     if (due === Infinity) return;
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#clock.setTimer(() => {
       this.#timer = undefined;
       this.#timerDue = Infinity;
       this.#schedule();
@@ -333,7 +352,7 @@ export class Stack implements AsyncDisposable {
     this.#disposed = true;
     for (const hook of [...this.#disposeHooks]) hook();
     this.#disposeHooks.clear();
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     this.#timer = undefined;
     this.#handlers.clear();
     this.#linkSinks.clear();

@@ -1,7 +1,7 @@
 // Packet captures Wireshark opens: classic pcap (LINKTYPE_ETHERNET), one record per frame
 // on the device's link, and the TLS key log (NSS format) to decrypt them.
 import { decodeFrame } from "./decode/frame.js";
-import type { FrameTap } from "./virtual-link.js";
+import type { FrameTap } from "./link-end.js";
 
 const LINKTYPE_ETHERNET = 1;
 

@@ -1,16 +1,19 @@
 // The router's TypeScript half: for each flow the C NAT holds, dial the real destination
 // (names come back from the fake DNS), then let the device's SYN through and splice the
-// two streams; answer the device's DNS queries; relay UDP.
+// two streams; answer the stations' DNS and DHCP queries; relay UDP (flows bounded and
+// expiring, router/udp-flows.ts).
 //
 // The device only ever sees a RST when a dial fails: before its SYN is let through
 // (the Node dialer knows at once) or after (a Wisp relay reports a failed connect only
 // later, as a CLOSE). Either way the router keeps the dialer's error as the reason for
 // that reset, so the device's socket can report it (resetReason, lastFailure).
+import { DhcpServer } from "./dhcp-server.js";
+import { UdpFlows, type UdpFlowOptions } from "./udp-flows.js";
 import { buildAnswer, FakeDns, isFakeAddress, isIPv4Literal, parseQuery } from "./dns-responder.js";
 import { LmwError } from "../errors.js";
 import { LmwEvent } from "../ffi/generated/exports.js";
 import type { Netif } from "../link/netif.js";
-import type { DialedDatagrams, DialedStream, Dialer } from "../dialer/types.js";
+import type { DialedStream, Dialer } from "../dialer/types.js";
 import { StackListener } from "../device/listener.js";
 import type { StackSocket } from "../device/socket.js";
 import type { Stack } from "../device/stack.js";
@@ -19,6 +22,10 @@ export interface RouterOptions {
   dialer: Dialer & { resolve?(name: string): Promise<boolean> };
   /** The DNS server address the device uses (answered here). */
   dnsIp: string;
+  /** The LAN's netmask (default /24): the DHCP server hands it out. */
+  netmask?: string;
+  /** The UDP flow table's bounds: idle timeout and size. */
+  udpFlows?: UdpFlowOptions;
   /** Called for each flow (for logs and the playground's timeline). */
   onFlow?: (e: { target: string; host: string; port: number; ok: boolean; error?: LmwError; ms: number }) => void;
 }
@@ -38,6 +45,8 @@ function ipToString(b: Uint8Array, off: number): string {
 export class Router {
   readonly stack: Stack;
   readonly fakeDns = new FakeDns();
+  /** Leases addresses to the stations of the LAN (UDP port 67). */
+  readonly dhcp: DhcpServer;
   #options: RouterOptions;
   #listener: StackListener;
   #flowId: number;
@@ -45,7 +54,7 @@ export class Router {
   #failures = new Map<string, LmwError>();
   #resets = new Map<string, LmwError>();
   #active = new Set<{ device: StackSocket; remote: DialedStream }>();
-  #udp = new Map<string, Promise<DialedDatagrams | undefined>>();
+  #udp: UdpFlows;
   #closed = false;
   #ownIp: string;
 
@@ -53,11 +62,18 @@ export class Router {
     this.stack = stack;
     this.#ownIp = netif.ip;
     this.#options = options;
+    this.#udp = new UdpFlows(options.udpFlows);
+    this.dhcp = new DhcpServer({ serverIp: netif.ip, netmask: options.netmask ?? "255.255.255.0", dnsIp: options.dnsIp });
     this.#flowId = stack.register((kind, arg) => {
       if (kind === LmwEvent.FLOW) void this.#onFlow(arg);
     });
     const err = stack.mod._lmw_router_enable(netif.ptr, this.#flowId);
     if (err !== 0) throw new LmwError("ERR_ROUTER", `cannot enable the router (${err})`, { layer: "lwip", nativeCode: err });
+    {
+      using dns = stack.mem.cstring(options.dnsIp);
+      const e = stack.mod._lmw_router_add_address(dns.ptr);
+      if (e !== 0) throw new LmwError("ERR_ROUTER", `bad DNS address ${options.dnsIp} (${e})`, { layer: "lwip", nativeCode: e });
+    }
     // The port the C NAT sends every flow to (native/router/router.h), read from the module.
     const port = stack.constant("ROUTER_TCP_PORT");
     this.#listener = new StackListener(stack, { ip: netif.ip, port, backlog: 250 }, (s) => this.#onAccepted(s));
@@ -89,6 +105,11 @@ export class Router {
   /** Live flows in the C NAT table. */
   flowCount(): number {
     return this.stack.mod._lmw_router_flow_count();
+  }
+
+  /** Open UDP flows (each holds a dialed socket until it has been idle for a while). */
+  udpFlowCount(): number {
+    return this.#udp.size;
   }
 
   /** What the dialer should reach for a destination the device used: the name behind a
@@ -174,24 +195,36 @@ export class Router {
     const dport = dv.getUint16(ihl + 2);
     const ulen = dv.getUint16(ihl + 4);
     const payload = packet.slice(ihl + 8, ihl + Math.min(ulen, packet.length - ihl));
+    if (dport === 67 && (dst === "255.255.255.255" || dst === this.#ownIp)) {
+      const reply = this.dhcp.handle(payload);
+      if (reply) this.#sendUdp(this.#ownIp, 67, reply.to, 68, reply.payload);
+      return;
+    }
     if (dst === this.#options.dnsIp && dport === 53) {
       void this.#answerDns(payload, src, sport);
       return;
     }
     const key = `${src}:${sport}>${dst}:${dport}`;
-    let flow = this.#udp.get(key);
-    if (!flow) {
+    const flow = this.#udp.get(key, () => {
       const host = this.#hostFor(dst);
       const dial = this.#options.dialer.dialUdp;
-      flow = host && dial
+      return host && dial
         ? dial.call(this.#options.dialer, { host, port: dport }).then((d) => {
-            d.onMessage((m) => this.#sendUdp(dst, dport, src, sport, m));
+            d.onMessage((m) => {
+              this.#udp.touch(key);
+              this.#sendUdp(dst, dport, src, sport, m);
+            });
             return d;
           }, () => undefined)
         : Promise.resolve(undefined);
-      this.#udp.set(key, flow);
-    }
-    void flow.then((d) => d?.send(payload));
+    });
+    void flow.then((d) => {
+      try {
+        d?.send(payload);
+      } catch {
+        /* the flow's socket is gone (closed, evicted): the datagram is lost, as UDP may */
+      }
+    });
   }
 
   async #answerDns(query: Uint8Array, client: string, clientPort: number): Promise<void> {
@@ -225,8 +258,7 @@ export class Router {
     this.#active.clear();
     for (const { remote } of this.#pending.values()) remote.destroy();
     this.#pending.clear();
-    for (const f of this.#udp.values()) void f.then((d) => d?.close());
-    this.#udp.clear();
+    this.#udp.close();
     this.#listener.dispose();
     this.stack.onRouterUdp = undefined;
     if (!this.stack.disposed) this.stack.mod._lmw_router_disable();

@@ -4,6 +4,7 @@
 //
 // Every layer keeps its byte range in the frame, so a view can highlight it in a hex dump.
 // Malformed or truncated frames decode as far as they go; nothing here throws on input.
+import { dhcpTypeName, parseDhcp } from "../../router/dhcp-server.js";
 import { decodeDns } from "./dns.js";
 import { hex, hex16, u16, u32 } from "./wire.js";
 
@@ -217,7 +218,14 @@ function decodeUdp(f: Uint8Array, o: number, end: number, src: string, dst: stri
   const len = u16(f, o + 4);
   out.protocol = "UDP";
   const isDns = srcPort === 53 || dstPort === 53;
-  out.summary = `UDP ${src}:${srcPort} > ${dst}:${dstPort}${isDns ? " (DNS)" : ""} len=${len - 8}`;
+  const isDhcp = (srcPort === 67 && dstPort === 68) || (srcPort === 68 && dstPort === 67);
+  let what = isDns ? " (DNS)" : "";
+  if (isDhcp) {
+    const m = parseDhcp(f.subarray(o + 8, end));
+    what = m ? ` (DHCP ${dhcpTypeName(m.type)}${m.yiaddr !== "0.0.0.0" ? ` ${m.yiaddr}` : ""})` : " (DHCP)";
+    if (m) out.protocol = "DHCP";
+  }
+  out.summary = `UDP ${src}:${srcPort} > ${dst}:${dstPort}${what} len=${len - 8}`;
   out.layers.push({
     name: "UDP",
     get summary() {
