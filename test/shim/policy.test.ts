@@ -74,8 +74,8 @@ describe("default policy: loopback and private targets are refused", () => {
     expect(echo.connections).toBe(0);
   });
 
-  it("names are resolved by the shim (an unknown name is unreachable, 0x42) and bad names are invalid (0x41)", async () => {
-    expect(await dial(client, "no-such-name.test", 80)).toBe(CloseReason.UNREACHABLE);
+  it("names are resolved by the shim (an unknown name is 0x03, as wisp-js's server sends) and bad names are invalid (0x41)", async () => {
+    expect(await dial(client, "no-such-name.test", 80)).toBe(CloseReason.NETWORK_ERROR);
     expect(await dial(client, "bad name!", 80)).toBe(CloseReason.INVALID_INFO);
     expect(await dial(client, "example.com", 0)).toBe(CloseReason.INVALID_INFO);
     expect(lookups).toContain("localhost");
@@ -123,7 +123,7 @@ describe("opting in", () => {
   });
 
   it("a name lookup that never answers ends in CLOSE 0x43", async () => {
-    const shim = await createShim({ connectTimeoutMs: 50, lookup: () => new Promise(() => {}) });
+    const shim = await createShim({ lookupTimeoutMs: 50, lookup: () => new Promise(() => {}) });
     const client = await RawWispClient.connect(shim.url);
     try {
       expect(await dial(client, "slow.test", 80)).toBe(CloseReason.CONNECT_TIMEOUT);
@@ -219,20 +219,21 @@ describe("token auth", () => {
     }
   });
 
-  it("expired, wrong-target and forged tokens get CLOSE 0x48", async () => {
+  it("expired, forged, tampered or garbage tokens: 401 at the upgrade; a token for another target: CLOSE 0x48", async () => {
     const expired = createToken({ secret, target: "*", ttlSeconds: 60, now: Date.now() - 120_000 });
     const wrongTarget = createToken({ secret, target: `127.0.0.1:${echo.port + 1}`, ttlSeconds: 60 });
     const forged = createToken({ secret: "not-the-secret", target: "*", ttlSeconds: 60 });
     const good = createToken({ secret, target: "*", ttlSeconds: 60 });
     const tampered = good.replace(/^[^.]+/, Buffer.from(JSON.stringify({ t: "*", e: 9999999999 })).toString("base64url"));
     const before = echo.connections;
-    for (const token of [expired, wrongTarget, forged, tampered, "garbage"]) {
-      const client = await RawWispClient.connect(`${shim.url}?token=${encodeURIComponent(token)}`);
-      try {
-        expect(await dial(client, "127.0.0.1", echo.port, true)).toBe(CloseReason.BLOCKED);
-      } finally {
-        await client.close();
-      }
+    for (const token of [expired, forged, tampered, "garbage"]) {
+      expect(await upgradeStatus(`${shim.url}?token=${encodeURIComponent(token)}`)).toBe(401);
+    }
+    const client = await RawWispClient.connect(`${shim.url}?token=${encodeURIComponent(wrongTarget)}`);
+    try {
+      expect(await dial(client, "127.0.0.1", echo.port, true)).toBe(CloseReason.BLOCKED);
+    } finally {
+      await client.close();
     }
     expect(echo.connections).toBe(before);
   });

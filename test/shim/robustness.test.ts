@@ -72,12 +72,17 @@ describe("malformed input", () => {
     }
   });
 
-  it("an oversize frame (> 64 KiB) closes that WebSocket cleanly; the shim lives on", async () => {
-    const client = await RawWispClient.connect(shim.url);
-    client.send(encodeData(1, new Uint8Array(70 * 1024)));
-    const { code } = await client.closed;
-    expect(code).toBe(1009);
-    expect(await echoWorks(shim, echo.port)).toBe(true);
+  it("a message over twice maxPacketBytes closes that WebSocket (1009); the shim lives on", async () => {
+    const small = await createShim({ allowLoopback: true, maxPacketBytes: 32 * 1024 });
+    try {
+      const client = await RawWispClient.connect(small.url);
+      client.send(encodeData(1, new Uint8Array(70 * 1024)));
+      const { code } = await client.closed;
+      expect(code).toBe(1009);
+      expect(await echoWorks(small, echo.port)).toBe(true);
+    } finally {
+      await small.close();
+    }
   });
 
   it("survives 10,000 malformed or random frames (seeded), then serves a new connection", async () => {
@@ -235,7 +240,7 @@ describe("lifecycle", () => {
     await shim.close();
     expect(await client.next((p) => p.type === PacketType.CLOSE && p.streamId === 1)).toMatchObject({ reason: CloseReason.VOLUNTARY });
     expect((await client.closed).code).toBe(1001);
-    expect(shim.stats()).toEqual({ connections: 0, streams: [] });
+    expect(shim.stats()).toMatchObject({ connections: 0, streams: [], bufferedBytes: 0 });
     // The listening socket is gone too.
     await expect(RawWispClient.connect(shim.url)).rejects.toBeTruthy();
     await echo.close();

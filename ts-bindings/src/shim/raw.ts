@@ -1,29 +1,29 @@
 // The raw form (wsproxy): one TCP stream per WebSocket, `ws://shim/wisp/<host>:<port>`,
 // as libcurl.js and wisp-js's WispWebSocket use. Refusals close the WebSocket with code
-// 4000 + the Wisp reason byte.
+// 4000 + the Wisp reason byte. Memory: one client message at a time is in the target
+// socket's buffer (reading pauses until it is written), and output to the client is
+// counted like the mux form's.
 
 import * as net from "node:net";
 import { WebSocket, type RawData } from "ws";
 import { CloseReason, closeReasonName } from "../wisp/packet.js";
 import { splitHostPort } from "./address.js";
-import { ConnectionBase, type ShimContext, type StreamAccount } from "./connection.js";
+import { ConnectionBase, type StreamAccount } from "./connection.js";
 import type { StreamStats } from "./options.js";
 import { connectErrorReason } from "./policy.js";
+import { OUT_CHUNK } from "./stream.js";
 
-export class RawConnection extends ConnectionBase implements StreamAccount {
-  private socket: net.Socket | undefined;
+export class RawConnection extends ConnectionBase {
+  private target: { host: string; port: number } | null = null;
+  private tcp: net.Socket | undefined;
   private state: "resolving" | "connecting" | "open" | "closed" = "resolving";
-  private target: { host: string; port: number } | null;
   private connectTimer: NodeJS.Timeout | undefined;
-  pendingToClientBytes = 0;
-  maxPendingToClientBytes = 0;
+  private readonly streamAccount: StreamAccount = { pendingToClientBytes: 0, maxPendingToClientBytes: 0 };
+  /** A client message is being written to the target. */
+  private writing = false;
   pauseCount = 0;
   paused = false;
-
-  constructor(shim: ShimContext, id: number, ws: WebSocket, clientIp: string, token: string | undefined, rawTarget: string) {
-    super(shim, id, ws, clientIp, token);
-    this.target = splitHostPort(rawTarget);
-  }
+  rawTarget = "";
 
   refuseThrottled(): void {
     this.ws.close(4000 + CloseReason.THROTTLED, "throttled");
@@ -39,9 +39,9 @@ export class RawConnection extends ConnectionBase implements StreamAccount {
         host: this.target.host,
         port: this.target.port,
         state: this.state,
-        pendingToClientBytes: this.pendingToClientBytes,
-        maxPendingToClientBytes: this.maxPendingToClientBytes,
-        queuedToTargetBytes: this.socket?.writableLength ?? 0,
+        pendingToClientBytes: this.streamAccount.pendingToClientBytes,
+        maxPendingToClientBytes: this.streamAccount.maxPendingToClientBytes,
+        queuedToTargetBytes: this.queuedBytes,
         queuedToTargetPackets: 0,
         pauseCount: this.pauseCount,
         paused: this.paused,
@@ -49,67 +49,71 @@ export class RawConnection extends ConnectionBase implements StreamAccount {
     ];
   }
 
+  protected mustPause(): boolean {
+    // Client bytes wait in the kernel until the target is connected, and while a
+    // message is being written to it.
+    return this.state !== "open" || this.writing;
+  }
+
+  onStalled(): void {
+    this.drop("stalled_connection", { pendingToClientBytes: this.pendingToClientBytes, queuedBytes: this.queuedBytes });
+  }
+
   private fail(reason: number, why: string): void {
     if (this.state === "closed") return;
     this.state = "closed";
     clearTimeout(this.connectTimer);
-    this.socket?.destroy();
+    this.tcp?.destroy();
     this.shim.log({ level: "info", event: "raw_closed", conn: this.id, reason: closeReasonName(reason), why });
     if (this.ws.readyState === WebSocket.OPEN) {
-      this.ws.resume(); // read the peer's close frame, or the handshake waits 30 s
+      this.ws.resume(); // read the peer's close frame
       this.ws.close(reason === CloseReason.VOLUNTARY ? 1000 : 4000 + reason, closeReasonName(reason));
     }
   }
 
   start(): void {
-    this.ws.on("close", () => {
-      this.closed = true;
-      this.fail(CloseReason.VOLUNTARY, "websocket closed");
-    });
+    this.ws.on("close", () => this.fail(CloseReason.VOLUNTARY, "websocket closed"));
+    this.target = splitHostPort(this.rawTarget);
     if (!this.target) return this.fail(CloseReason.INVALID_INFO, "bad target");
-    // Hold client bytes in the kernel until the target is connected.
-    this.readPaused = true;
-    this.ws.pause();
+    this.updateReading();
     this.ws.on("message", (data: RawData, isBinary: boolean) => {
-      if (this.state !== "open") return;
       const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data;
-      const s = this.socket!;
-      if (!s.write(isBinary ? bytes : Buffer.from(bytes.toString("utf8"))) && !this.readPaused) {
-        this.readPaused = true;
-        this.ws.pause();
-        s.once("drain", () => {
-          this.readPaused = false;
-          this.alive = true;
-          this.ws.resume();
-        });
-      }
+      this.messageReceived(bytes.length);
+      if (this.state !== "open") return;
+      const out = isBinary ? bytes : Buffer.from(bytes.toString("utf8"));
+      this.writing = true;
+      this.addQueued(out.length);
+      this.tcp!.write(out, () => {
+        this.addQueued(-out.length);
+        this.writing = false;
+        this.updateReading();
+      });
+      this.updateReading();
     });
     void this.open(this.target);
   }
 
   private async open(target: { host: string; port: number }): Promise<void> {
-    const r = await this.shim.resolveTarget(target.host, target.port, this.token);
-    if (this.state === "closed") return;
+    const r = await this.shim.policy.resolve(target.host, target.port, this.token, this.dns);
+    if (this.state === "closed" || r === null) return;
     if (!r.ok) {
       this.shim.log({ level: "warn", event: "stream_refused", conn: this.id, host: target.host, port: target.port, reason: closeReasonName(r.reason), why: r.why });
       return this.fail(r.reason, r.why);
     }
     this.state = "connecting";
     const socket = net.connect({ host: r.address, port: target.port, family: r.family, noDelay: true });
-    this.socket = socket;
+    this.tcp = socket;
     this.connectTimer = setTimeout(() => this.fail(CloseReason.CONNECT_TIMEOUT, "connect timeout"), this.shim.opts.connectTimeoutMs);
     socket.once("connect", () => {
       clearTimeout(this.connectTimer);
       if (this.state === "closed") return;
       this.state = "open";
       if (this.shim.opts.idleTimeoutMs > 0) socket.setTimeout(this.shim.opts.idleTimeoutMs);
-      this.readPaused = false;
-      this.ws.resume();
+      this.updateReading();
     });
     socket.on("timeout", () => this.fail(CloseReason.DATA_TIMEOUT, "idle"));
     socket.on("data", (chunk: Buffer) => {
-      const max = this.shim.opts.maxPayload;
-      for (let off = 0; off < chunk.length; off += max) this.send(chunk.subarray(off, off + max), this);
+      for (let off = 0; off < chunk.length; off += OUT_CHUNK) this.send(chunk.subarray(off, off + OUT_CHUNK), this.streamAccount);
       if (this.congested && !this.paused) {
         this.paused = true;
         this.pauseCount++;
@@ -126,7 +130,7 @@ export class RawConnection extends ConnectionBase implements StreamAccount {
   onUncongested(): void {
     if (this.paused) {
       this.paused = false;
-      this.socket?.resume();
+      this.tcp?.resume();
     }
   }
 

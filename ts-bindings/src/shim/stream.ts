@@ -1,30 +1,41 @@
 // One Wisp stream (TCP or UDP) inside a multiplexed connection: the target socket, the
-// client's data queued for it, and flow control (CONTINUE) back to the client.
+// client's data queued for it (bounded in bytes), and flow control (CONTINUE) back to
+// the client. Its resources end with it: the queue, its bytes in the connection's count,
+// its timers and the target socket, also when the client closed it first (then the
+// socket may flush what was queued, for a bounded time, and counts as a stream until then).
 
 import * as net from "node:net";
 import * as dgram from "node:dgram";
-import { CloseReason, HEADER_SIZE, closeReasonName, encodeClose, encodeContinue, encodeData } from "../wisp/packet.js";
+import { CloseReason, closeReasonName, encodeClose, encodeContinue, encodeData } from "../wisp/packet.js";
 import type { ShimContext, StreamAccount } from "./connection.js";
 import type { MuxConnection } from "./mux.js";
 import type { StreamStats } from "./options.js";
 import { connectErrorReason, type Resolved } from "./policy.js";
 
-/** One Wisp stream (TCP or UDP) inside a multiplexed connection. */
+/** Largest DATA payload the shim sends to a client (target reads are split to this). */
+export const OUT_CHUNK = 64 * 1024;
+/** UDP: datagrams queued before the socket is up. */
+const UDP_EARLY_QUEUE = 16;
+
 export class WispStream implements StreamAccount {
-  state: "resolving" | "connecting" | "open" | "closed" = "resolving";
+  state: "resolving" | "connecting" | "open" | "draining" | "closed" = "resolving";
   tcp: net.Socket | undefined;
   udp: dgram.Socket | undefined;
   queue: Uint8Array[] = [];
   queuedBytes = 0;
   consumedSinceContinue = 0;
+  /** We told the client it has no credit (the queue is over its byte limit). */
+  creditWithheld = false;
   waitingDrain = false;
-  endAfterFlush = false;
   pendingToClientBytes = 0;
   maxPendingToClientBytes = 0;
   pauseCount = 0;
   paused = false;
+  /** Whether this stream's refusal was logged (refusals are logged a few per connection). */
+  refused = false;
   connectTimer: NodeJS.Timeout | undefined;
   idleTimer: NodeJS.Timeout | undefined;
+  drainTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly conn: MuxConnection,
@@ -55,20 +66,17 @@ export class WispStream implements StreamAccount {
     };
   }
 
+  /** Over its byte limit: the connection must not be read until it drains. */
+  get overLimit(): boolean {
+    return this.queuedBytes > this.shim.opts.streamBufferBytes;
+  }
+
   async open(): Promise<void> {
-    const r = await this.shim.resolveTarget(this.host, this.port, this.conn.token);
-    if (this.state === "closed") return;
+    const r = await this.shim.policy.resolve(this.host, this.port, this.conn.token, this.conn.dns);
+    if (this.state === "closed" || r === null) return;
     if (!r.ok) {
-      this.shim.log({
-        level: "warn",
-        event: "stream_refused",
-        conn: this.conn.id,
-        stream: this.id,
-        host: this.host,
-        port: this.port,
-        reason: closeReasonName(r.reason),
-        why: r.why,
-      });
+      this.conn.logRefusal({ stream: this.id, host: this.host, port: this.port, reason: closeReasonName(r.reason), why: r.why });
+      this.refused = true;
       return this.close(r.reason);
     }
     this.state = "connecting";
@@ -116,10 +124,9 @@ export class WispStream implements StreamAccount {
   }
 
   private toClient(chunk: Uint8Array): void {
-    if (this.state === "closed") return;
-    const max = this.shim.opts.maxPayload - HEADER_SIZE;
-    for (let off = 0; off < chunk.length; off += max) {
-      this.conn.send(encodeData(this.id, chunk.subarray(off, Math.min(chunk.length, off + max))), this);
+    if (this.state !== "open") return;
+    for (let off = 0; off < chunk.length; off += OUT_CHUNK) {
+      this.conn.send(encodeData(this.id, chunk.subarray(off, Math.min(chunk.length, off + OUT_CHUNK))), this);
     }
     if (this.conn.congested) this.conn.pauseAll();
   }
@@ -138,86 +145,123 @@ export class WispStream implements StreamAccount {
     this.tcp.resume();
   }
 
+  private enqueue(data: Uint8Array): void {
+    this.queue.push(data);
+    this.queuedBytes += data.length;
+    this.conn.addQueued(data.length);
+  }
+
+  private dequeue(): Uint8Array {
+    const chunk = this.queue.shift()!;
+    this.queuedBytes -= chunk.length;
+    this.conn.addQueued(-chunk.length);
+    return chunk;
+  }
+
   /** Client DATA for this stream. */
   fromClient(data: Uint8Array): void {
+    if (data.length > this.shim.opts.maxPacketBytes) {
+      // Over the configured limit: this stream ends, the others and the WebSocket go on.
+      this.shim.log({ level: "warn", event: "packet_too_large", conn: this.conn.id, stream: this.id, bytes: data.length });
+      return this.close(CloseReason.THROTTLED);
+    }
     if (this.kind === "udp") {
       if (this.state === "open") {
         this.idleTimer?.refresh();
         this.udp!.send(data);
-      } else if (this.queue.length < 16) {
-        this.queue.push(data);
+      } else if (this.queue.length < UDP_EARLY_QUEUE && data.length <= OUT_CHUNK) {
+        this.enqueue(data);
       }
       return;
     }
-    this.queue.push(data);
-    this.queuedBytes += data.length;
+    this.enqueue(data);
     this.pump();
-    // Wisp credit is absolute, so packets in flight when a CONTINUE is sent get counted
-    // twice and even a well-behaved client can overshoot a little. Past twice the buffer
-    // we stop reading the WebSocket (all its streams wait) until this queue drains.
-    if (this.queue.length >= 2 * this.shim.opts.bufferPackets) this.conn.pauseReading(this.id);
+    if (this.overLimit && !this.creditWithheld && this.state !== "closed") {
+      // No more credit until the queue is under half its limit again.
+      this.creditWithheld = true;
+      this.conn.send(encodeContinue(this.id, 0));
+    }
+    this.conn.updateReading();
   }
 
   /** Moves queued client data into the target socket, as fast as it takes it. */
   pump(): void {
-    if (this.state !== "open" && !this.endAfterFlush) return;
+    if (this.state !== "open" && this.state !== "draining") return;
     if (this.kind === "udp") {
-      for (const d of this.queue.splice(0)) this.udp!.send(d);
+      while (this.queue.length > 0) this.udp!.send(this.dequeue());
       return;
     }
     const socket = this.tcp!;
     const n = this.shim.opts.bufferPackets;
     while (this.queue.length > 0 && !this.waitingDrain) {
-      const chunk = this.queue.shift()!;
-      this.queuedBytes -= chunk.length;
-      const ok = socket.write(chunk);
-      if (++this.consumedSinceContinue >= n / 2 && !this.endAfterFlush) {
-        this.consumedSinceContinue = 0;
-        this.conn.send(encodeContinue(this.id, n - this.queue.length));
-      }
+      const ok = socket.write(this.dequeue());
+      this.consumedSinceContinue++;
       if (!ok) {
         this.waitingDrain = true;
         socket.once("drain", () => {
           this.waitingDrain = false;
+          this.conn.progress = true;
           this.pump();
         });
       }
     }
-    if (this.queue.length === 0 && this.endAfterFlush) socket.end();
-    if (this.queue.length < n) this.conn.maybeResumeReading();
+    if (this.state === "draining") {
+      if (this.queue.length === 0) this.finishDrain();
+      return;
+    }
+    const half = this.shim.opts.streamBufferBytes / 2;
+    if (this.creditWithheld ? this.queuedBytes <= half : this.consumedSinceContinue >= n / 2) {
+      if (this.queuedBytes <= half) {
+        this.creditWithheld = false;
+        this.consumedSinceContinue = 0;
+        this.conn.send(encodeContinue(this.id, n - this.queue.length));
+      }
+    }
+    this.conn.updateReading();
   }
 
-  /** The client closed the stream: deliver what it already sent, then FIN. */
+  /** The client closed the stream: deliver what it already sent, then FIN. The stream
+   *  keeps its place (and its bytes) in the connection's counts until the queue is
+   *  flushed, for at most connectTimeoutMs; then the socket is destroyed. */
   closeFromClient(reason: number): void {
-    if (this.state === "closed") return;
+    if (this.state === "closed" || this.state === "draining") return;
     this.shim.log({ level: "info", event: "stream_closed_by_client", conn: this.conn.id, stream: this.id, reason: closeReasonName(reason) });
     const socket = this.tcp;
     if (!socket || this.state !== "open" || this.queue.length === 0) return this.close(reason, false);
-    // The stream is gone for the client; the socket only drains what is queued, then
-    // ends. Its idle timeout (or a shutdown) destroys it if the target never reads.
-    this.state = "closed";
-    this.conn.streams.delete(this.id);
-    this.endAfterFlush = true;
-    for (const ev of ["data", "end", "close", "timeout"]) socket.removeAllListeners(ev);
-    socket.on("timeout", () => socket.destroy());
-    socket.on("end", () => socket.destroy());
+    this.state = "draining";
+    this.conn.startDraining(this);
+    clearTimeout(this.idleTimer);
+    for (const ev of ["data", "end", "timeout"]) socket.removeAllListeners(ev);
     socket.on("data", () => {});
     socket.resume();
-    this.conn.detached.add(socket);
-    socket.once("close", () => this.conn.detached.delete(socket));
+    this.drainTimer = setTimeout(() => this.close(CloseReason.DATA_TIMEOUT, false), this.shim.opts.connectTimeoutMs);
     this.pump();
+  }
+
+  private finishDrain(): void {
+    // The queue is in the socket now; end it and let the kernel deliver it. The stream
+    // keeps its place until the socket closes; its drain timer (still running) destroys
+    // a socket whose target never reads.
+    if (this.tcp!.writable) this.tcp!.end();
+  }
+
+  /** Gives back the queue's bytes and the stream's place. */
+  private release(): void {
+    if (this.queuedBytes > 0) this.conn.addQueued(-this.queuedBytes);
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.state = "closed";
+    clearTimeout(this.connectTimer);
+    clearTimeout(this.idleTimer);
+    this.conn.forget(this);
   }
 
   /** Closes the stream now; tells the client unless `notify` is false. */
   close(reason: number, notify = true): void {
     if (this.state === "closed") return;
-    this.state = "closed";
-    clearTimeout(this.connectTimer);
-    clearTimeout(this.idleTimer);
-    if (this.conn.streams.get(this.id) === this) this.conn.streams.delete(this.id);
-    this.queue = [];
-    this.queuedBytes = 0;
-    this.conn.maybeResumeReading();
+    const wasDraining = this.state === "draining";
+    clearTimeout(this.drainTimer);
+    this.release();
     this.tcp?.destroy();
     if (this.udp) {
       try {
@@ -226,8 +270,9 @@ export class WispStream implements StreamAccount {
         /* already closed */
       }
     }
-    if (notify) this.conn.send(encodeClose(this.id, reason));
-    this.shim.log({ level: "info", event: "stream_closed", conn: this.conn.id, stream: this.id, reason: closeReasonName(reason) });
+    if (notify && !wasDraining) this.conn.send(encodeClose(this.id, reason));
+    if (!this.refused) {
+      this.shim.log({ level: "info", event: "stream_closed", conn: this.conn.id, stream: this.id, reason: closeReasonName(reason) });
+    }
   }
 }
-
