@@ -1,6 +1,7 @@
 // Shared fixtures for the shim tests: real servers on loopback, event-driven waits.
 import * as net from "node:net";
 import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { WebSocket } from "ws";
 import { decodePacket, type WispPacket } from "../../ts-bindings/src/wisp/packet.js";
 
@@ -133,4 +134,59 @@ export async function readAll(readable: ReadableStream<Uint8Array>, limit = Infi
   }
   reader.releaseLock();
   return chunks;
+}
+
+export interface GatedEcho extends EchoServer {
+  /** Starts echoing on every connection (until then, nothing is read). */
+  open(): void;
+  /** Connections currently open. */
+  readonly open_connections: number;
+}
+
+/** A TCP echo server whose connections read nothing until open() is called: a
+ *  "target that never reads" until the test says so. */
+export async function startGatedEcho(): Promise<GatedEcho> {
+  const sockets = new Set<net.Socket>();
+  let opened = false;
+  const server = net.createServer((s) => {
+    state.connections++;
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => {});
+    if (opened) s.pipe(s);
+    else s.pause();
+  });
+  const state: GatedEcho = {
+    port: 0,
+    connections: 0,
+    get open_connections() {
+      return sockets.size;
+    },
+    open() {
+      opened = true;
+      for (const s of sockets) {
+        s.pipe(s);
+        s.resume();
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  state.port = (server.address() as net.AddressInfo).port;
+  return state;
+}
+
+/** Resolves once `pred` holds, checking after each turn of the event loop's timers
+ *  (for state that changes without an event of its own, such as counters). */
+export async function until(pred: () => boolean): Promise<void> {
+  while (!pred()) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** Open file descriptors of this process (Linux). */
+export function openFds(): number {
+  return readdirSync("/proc/self/fd").length;
 }

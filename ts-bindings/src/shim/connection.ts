@@ -5,10 +5,23 @@
 import type * as net from "node:net";
 import { WebSocket } from "ws";
 import type { DnsClient } from "./dns.js";
-import { clientFrameBytes, type Budget } from "./limits.js";
+import { MESSAGE_OVERHEAD, clientFrameBytes, type Budget } from "./limits.js";
 import type { ShimLogger } from "./logger.js";
 import type { ConnectionStats, ResolvedOptions, StreamStats } from "./options.js";
 import type { TargetPolicy } from "./policy.js";
+
+/** Counts the bytes arriving on an upgraded socket. It must be attached before `ws`
+ *  attaches its own reader, so that a message is counted as arriving before `ws`
+ *  delivers it. */
+export class RxCounter {
+  /** Bytes seen before a connection took over (the upgrade's head included). */
+  pending = 0;
+  onData: (n: number) => void = (n) => (this.pending += n);
+  constructor(socket: net.Socket, head: Buffer) {
+    this.pending = head.length;
+    socket.on("data", (chunk: Buffer) => this.onData(chunk.length));
+  }
+}
 
 /** The server, as a connection sees it. */
 export interface ShimContext {
@@ -49,6 +62,7 @@ export abstract class ConnectionBase {
     readonly id: number,
     readonly ws: WebSocket,
     readonly socket: net.Socket,
+    rx: RxCounter,
     readonly clientIp: string,
     readonly token: string | undefined,
     readonly dns: DnsClient,
@@ -58,10 +72,11 @@ export abstract class ConnectionBase {
     ws.on("error", (err) => {
       this.shim.log({ level: "warn", event: "websocket_error", conn: id, error: err.message });
     });
-    socket.on("data", (chunk: Buffer) => {
-      this.rxBytes += chunk.length;
+    rx.onData = (n) => {
+      this.rxBytes += n;
       this.syncRx();
-    });
+    };
+    this.rxBytes = rx.pending;
     ws.once("close", () => {
       this.closed = true;
       this.dns.cancel();
@@ -129,8 +144,9 @@ export abstract class ConnectionBase {
     // autoPong is off: a pong is output like any other, and a peer that floods pings
     // without reading gets paused, not answered forever.
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.account(data.length + 2);
-    this.ws.pong(data, false, () => this.flushed(data.length + 2));
+    const n = data.length + MESSAGE_OVERHEAD;
+    this.account(n);
+    this.ws.pong(data, false, () => this.flushed(n));
     this.updateReading();
   }
 
@@ -158,11 +174,11 @@ export abstract class ConnectionBase {
   /** Sends one message; `stream` tracks the bytes per stream until flushed. */
   send(bytes: Uint8Array, stream?: StreamAccount): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    const n = bytes.length;
+    const n = bytes.length + MESSAGE_OVERHEAD;
     this.account(n, stream);
     this.ws.send(bytes, { binary: true }, () => this.flushed(n, stream));
     if (!this.congested && this.ws.bufferedAmount > this.shim.opts.highWaterMark) this.congested = true;
-    if (this.pendingToClientBytes > this.shim.opts.connectionBufferBytes) this.updateReading();
+    if (this.pendingToClientBytes > 2 * this.shim.opts.highWaterMark) this.updateReading();
   }
 
   /** Pauses or resumes reading the WebSocket from the byte counts. */
@@ -170,11 +186,12 @@ export abstract class ConnectionBase {
     if (this.closed) return;
     const limit = this.shim.opts.connectionBufferBytes;
     const held = this.bufferedBytes();
-    if (!this.readPaused && (held > limit || this.mustPause())) {
+    const unread = this.pendingToClientBytes > 2 * this.shim.opts.highWaterMark;
+    if (!this.readPaused && (held > limit || unread || this.mustPause())) {
       this.readPaused = true;
       this.ws.pause();
       this.shim.log({ level: "debug", event: "connection_read_paused", conn: this.id, bufferedBytes: held });
-    } else if (this.readPaused && held <= limit / 2 && !this.mustPause()) {
+    } else if (this.readPaused && held <= limit / 2 && this.pendingToClientBytes <= this.shim.opts.highWaterMark && !this.mustPause()) {
       this.readPaused = false;
       this.pausedAtTick = false;
       this.alive = true;

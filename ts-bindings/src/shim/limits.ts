@@ -7,13 +7,19 @@
 //   its stream limit, is paused: the shim stops reading its WebSocket (the bytes wait in
 //   the client's and the kernel's buffers) until it is under half again. Bytes it sent
 //   us that draw replies (CLOSE for unknown streams, pongs) count as output it has not
-//   read yet, so a peer that never reads stops being read, and stops growing memory.
+//   read yet (each message + MESSAGE_OVERHEAD); past twice highWaterMark of unread
+//   output the connection is paused too, so a peer that never reads stops being read,
+//   and stops growing memory.
 // - A paused connection must make progress (bytes flushed to the client or to a
 //   target) within one keep-alive tick. If it does not: a client that does not read is
 //   dropped; a stream whose target does not read is closed with 0x47, which frees the
 //   rest of the connection.
 // - Overall: when all connections together hold more than totalBufferBytes, the one
 //   holding the most is dropped (WebSocket close 1008).
+
+/** What one queued outgoing message costs beyond its bytes (ws's frame, Buffer and
+ *  callback), so that a flood of tiny replies is not counted as nearly free. */
+export const MESSAGE_OVERHEAD = 64;
 
 /** The process-wide byte count. */
 export class Budget {

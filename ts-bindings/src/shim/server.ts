@@ -13,12 +13,10 @@
 // never the process, and every buffer is bounded in bytes (limits.ts).
 //
 // Decisions worth knowing:
-// - Origin: browsers send Origin; anything not in `origins` gets HTTP 403 at upgrade.
-//   Without `origins`, a browser is allowed only from the shim's own origin, and only
-//   where that cannot be a DNS-rebound page: the Host header must be an IP literal, or,
-//   when the shim listens on loopback, a loopback name. (On 0.0.0.0, an Origin equal to
-//   a Host *name* such as `127.0.0.1.nip.io` is refused: pass --origin.) No Origin
-//   header: not a browser, allowed.
+// - Origin (origin.ts): browsers send Origin; anything not allowed gets HTTP 403 at
+//   upgrade. Without `origins`, only the shim's own origin, and only where that cannot
+//   be a DNS-rebound page (on 0.0.0.0, an Origin equal to a Host *name* such as
+//   `127.0.0.1.nip.io` is refused: pass --origin).
 // - Tokens (`tokenSecret`, semantics in token.ts): `?token=` on the upgrade URL, verified
 //   there (format, signature, expiry); a missing or bad one gets HTTP 401 and its socket
 //   is destroyed at once. Each CONNECT it does not cover gets CLOSE 0x48.
@@ -38,13 +36,14 @@ import * as http from "node:http";
 import type * as net from "node:net";
 import { WebSocketServer, type ServerOptions, type WebSocket } from "ws";
 import { HEADER_SIZE } from "../wisp/packet.js";
-import { classifyAddress, parseAddress, splitHostPort } from "./address.js";
-import type { ConnectionBase, ShimContext } from "./connection.js";
+import { classifyAddress, parseAddress } from "./address.js";
+import { RxCounter, type ConnectionBase, type ShimContext } from "./connection.js";
 import { DnsLimiter } from "./dns.js";
 import { Budget } from "./limits.js";
 import type { ShimLogger } from "./logger.js";
 import { MuxConnection } from "./mux.js";
 import { resolveOptions, type ResolvedOptions, type Shim, type ShimOptions, type ShimStats } from "./options.js";
+import { originAllowed } from "./origin.js";
 import { TargetPolicy, defaultLookup } from "./policy.js";
 import { RawConnection } from "./raw.js";
 import { serveHttp } from "./static.js";
@@ -56,20 +55,6 @@ export type { ConnectionStats, LookupFn, Shim, ShimOptions, ShimStats, StreamSta
 
 /** The subprotocol a Wisp v2 client offers (wisp-js 0.5). */
 const WISP_V2_PROTOCOL = "wisp-v2";
-
-function isLoopbackHostHeader(host: string): boolean {
-  const hp = splitHostPort(host);
-  const name = (hp ? hp.host : host).toLowerCase();
-  if (name === "localhost" || name.endsWith(".localhost")) return true;
-  const a = parseAddress(name);
-  return a !== null && classifyAddress(a) === "loopback";
-}
-
-function isIpLiteralHostHeader(host: string): boolean {
-  const hp = splitHostPort(host);
-  const name = hp ? hp.host : host;
-  return parseAddress(name.startsWith("[") ? name.slice(1, -1) : name) !== null && /^[\d.]+$|:/.test(name);
-}
 
 type Conn = MuxConnection | RawConnection;
 
@@ -196,26 +181,6 @@ class ShimServer implements Shim, ShimContext {
     setTimeout(() => socket.destroy(), this.opts.closeTimeoutMs).unref();
   }
 
-  private originAllowed(req: http.IncomingMessage): boolean {
-    const origin = req.headers.origin;
-    if (origin === undefined) return true; // not a browser
-    if (this.opts.origins) {
-      return this.opts.origins.includes("*") || this.opts.origins.includes(origin.replace(/\/$/, ""));
-    }
-    const host = req.headers.host;
-    if (!host) return false;
-    let originHost: string;
-    try {
-      originHost = new URL(origin).host;
-    } catch {
-      return false;
-    }
-    if (originHost.toLowerCase() !== host.toLowerCase()) return false;
-    // Same origin. A name could be a DNS-rebound attacker's: allowed only on loopback.
-    if (isIpLiteralHostHeader(host)) return !this.listenIsLoopback || isLoopbackHostHeader(host);
-    return this.listenIsLoopback && isLoopbackHostHeader(host);
-  }
-
   /** Checks the token at the upgrade; returns why it fails, or null. */
   private tokenRefusal(token: string | undefined): string | null {
     if (this.opts.tokenSecret === undefined) return null;
@@ -243,7 +208,7 @@ class ShimServer implements Shim, ShimContext {
     } catch {
       return this.rejectUpgrade(socket, 400, "bad target");
     }
-    if (!this.originAllowed(req)) {
+    if (!originAllowed(req.headers.origin, req.headers.host, { origins: this.opts.origins, listenIsLoopback: this.listenIsLoopback })) {
       this.log({ level: "warn", event: "origin_refused", client: clientIp, origin: req.headers.origin });
       return this.rejectUpgrade(socket, 403, "origin not allowed");
     }
@@ -253,16 +218,17 @@ class ShimServer implements Shim, ShimContext {
       this.log({ level: "warn", event: "token_refused", client: clientIp, why: tokenWhy });
       return this.rejectUpgrade(socket, 401, tokenWhy);
     }
+    const rx = new RxCounter(socket, head);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const id = this.nextConnId++;
       const dns = this.dnsLimiter.client(clientIp);
       let conn: Conn;
       if (rawTarget === "") {
-        const mux = new MuxConnection(this, id, ws, socket, clientIp, token, dns);
+        const mux = new MuxConnection(this, id, ws, socket, rx, clientIp, token, dns);
         mux.v2 = ws.protocol === WISP_V2_PROTOCOL;
         conn = mux;
       } else {
-        const raw = new RawConnection(this, id, ws, socket, clientIp, token, dns);
+        const raw = new RawConnection(this, id, ws, socket, rx, clientIp, token, dns);
         raw.rawTarget = rawTarget;
         conn = raw;
       }
