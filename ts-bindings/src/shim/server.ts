@@ -233,7 +233,9 @@ class ShimServer implements Shim, ShimContext {
         conn = raw;
       }
       const perIp = this.perIp.get(clientIp) ?? 0;
-      const needsHandshake = conn instanceof MuxConnection && conn.v2;
+      // v2 connections (and, with passwords, v1 ones, which are refused) hold no slot
+      // until they are authenticated.
+      const needsHandshake = conn instanceof MuxConnection && (conn.v2 || this.opts.passwords !== undefined);
       const full = needsHandshake ? this.handshaking.size >= this.opts.maxHandshakes : this.conns.size >= this.opts.maxConnections;
       if (full || perIp >= this.opts.maxConnectionsPerIp) return this.refuse(conn, socket, clientIp);
       this.perIp.set(clientIp, perIp + 1);
@@ -244,7 +246,7 @@ class ShimServer implements Shim, ShimContext {
         if (n <= 0) this.perIp.delete(clientIp);
         else this.perIp.set(clientIp, n);
       });
-      this.log({ level: "info", event: "connection_open", conn: id, client: clientIp, form: rawTarget === "" ? (needsHandshake ? "wisp-v2" : "wisp") : "raw" });
+      this.log({ level: "info", event: "connection_open", conn: id, client: clientIp, form: rawTarget === "" ? (conn instanceof MuxConnection && conn.v2 ? "wisp-v2" : "wisp") : "raw" });
       if (conn instanceof MuxConnection && needsHandshake) {
         this.handshaking.add(conn);
         conn.onReady = () => {
