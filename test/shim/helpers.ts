@@ -3,7 +3,7 @@ import * as net from "node:net";
 import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { WebSocket } from "ws";
-import { decodePacket, type WispPacket } from "../../ts-bindings/src/wisp/packet.js";
+import { PacketType, StreamType, decodePacket, encodeConnect, encodeData, type WispPacket } from "../../ts-bindings/src/wisp/packet.js";
 
 export interface EchoServer {
   port: number;
@@ -163,6 +163,7 @@ export async function startGatedEcho(): Promise<GatedEcho> {
       return sockets.size;
     },
     open() {
+      if (opened) return;
       opened = true;
       for (const s of sockets) {
         s.pipe(s);
@@ -189,4 +190,72 @@ export async function until(pred: () => boolean): Promise<void> {
 /** Open file descriptors of this process (Linux). */
 export function openFds(): number {
   return readdirSync("/proc/self/fd").length;
+}
+
+/** A well-behaved client: a fresh WebSocket, one stream to the echo server, 3 bytes
+ *  there and back. True if they came back. */
+export async function echoWorks(shim: { url: string }, port: number, options: { localAddress?: string } = {}): Promise<boolean> {
+  const client = new RawWispClient(new WebSocket(shim.url, options));
+  await client.opened;
+  try {
+    client.send(encodeConnect(1, StreamType.TCP, "127.0.0.1", port));
+    client.send(encodeData(1, new Uint8Array([1, 2, 3])));
+    const p = await client.next((p) => p.streamId === 1 && (p.type === PacketType.DATA || p.type === PacketType.CLOSE));
+    return p.type === PacketType.DATA;
+  } finally {
+    await client.close();
+  }
+}
+
+let nextDialId = 1;
+/** Sends CONNECT and resolves with the CLOSE reason the shim answers, or "data" if the
+ *  target answered (with `probe`, 4 bytes are sent for an echo server to return). */
+export async function dial(client: RawWispClient, host: string, port: number, probe = false): Promise<number | "data"> {
+  const id = nextDialId++;
+  client.send(encodeConnect(id, StreamType.TCP, host, port));
+  if (probe) client.send(encodeData(id, new TextEncoder().encode("ping")));
+  const p = await client.next((p) => p.streamId === id && (p.type === PacketType.CLOSE || p.type === PacketType.DATA));
+  return p.type === PacketType.CLOSE ? p.reason : "data";
+}
+
+/** Opens a WebSocket and resolves with the HTTP status of a refused upgrade, or 101. */
+export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on("unexpected-response", (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.on("error", () => {});
+    ws.on("open", () => {
+      resolve(101);
+      ws.close();
+    });
+  });
+}
+
+/** A TCP server that sends `bytes` to every connection as soon as it connects. */
+export async function startChatty(bytes: number): Promise<EchoServer> {
+  const sockets = new Set<net.Socket>();
+  const block = new Uint8Array(64 * 1024);
+  const server = net.createServer((s) => {
+    state.connections++;
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => {});
+    for (let sent = 0; sent < bytes; sent += block.length) s.write(block);
+  });
+  const state: EchoServer = {
+    port: 0,
+    connections: 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  state.port = (server.address() as net.AddressInfo).port;
+  return state;
 }

@@ -1,37 +1,9 @@
 // The shim's outbound policy, origin check and tokens, against real servers on loopback.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocket } from "ws";
 import { createShim, type Shim } from "../../ts-bindings/src/shim/server.js";
 import { createToken } from "../../ts-bindings/src/shim/token.js";
-import { CloseReason, PacketType, StreamType, encodeConnect, encodeData } from "../../ts-bindings/src/wisp/packet.js";
-import { RawWispClient, startEcho, type EchoServer } from "./helpers.js";
-
-let nextId = 1;
-/** Sends CONNECT and resolves with the CLOSE reason the shim answers, or "data" if the echo answered. */
-async function dial(client: RawWispClient, host: string, port: number, probe = false): Promise<number | "data"> {
-  const id = nextId++;
-  client.send(encodeConnect(id, StreamType.TCP, host, port));
-  if (probe) client.send(encodeData(id, new TextEncoder().encode("ping")));
-  const p = await client.next((p) => p.streamId === id && (p.type === PacketType.CLOSE || p.type === PacketType.DATA));
-  return p.type === PacketType.CLOSE ? p.reason : "data";
-}
-
-/** Opens a WebSocket and resolves with the HTTP status of a refused upgrade, or 101. */
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.on("error", () => {});
-    ws.on("open", () => {
-      resolve(101);
-      ws.close();
-    });
-  });
-}
+import { CloseReason } from "../../ts-bindings/src/wisp/packet.js";
+import { RawWispClient, dial, startEcho, upgradeStatus, type EchoServer } from "./helpers.js";
 
 describe("default policy: loopback and private targets are refused", () => {
   let echo: EchoServer;

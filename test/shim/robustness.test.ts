@@ -16,19 +16,7 @@ import {
   encodeContinue,
   encodeData,
 } from "../../ts-bindings/src/wisp/packet.js";
-import { RawWispClient, prng, startEcho, type EchoServer } from "./helpers.js";
-
-async function echoWorks(shim: Shim, port: number): Promise<boolean> {
-  const client = await RawWispClient.connect(shim.url);
-  try {
-    client.send(encodeConnect(1, StreamType.TCP, "127.0.0.1", port));
-    client.send(encodeData(1, new Uint8Array([1, 2, 3])));
-    const p = await client.next((p) => p.streamId === 1 && (p.type === PacketType.DATA || p.type === PacketType.CLOSE));
-    return p.type === PacketType.DATA;
-  } finally {
-    await client.close();
-  }
-}
+import { RawWispClient, echoWorks, prng, startEcho, type EchoServer } from "./helpers.js";
 
 describe("malformed input", () => {
   let echo: EchoServer;

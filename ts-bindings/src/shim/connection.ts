@@ -67,8 +67,14 @@ export abstract class ConnectionBase {
     readonly token: string | undefined,
     readonly dns: DnsClient,
   ) {
-    ws.on("pong", () => (this.alive = true));
-    ws.on("ping", (data: Buffer) => this.onPing(data));
+    ws.on("pong", (data: Buffer) => {
+      this.alive = true;
+      this.messageReceived(data.length, false);
+    });
+    ws.on("ping", (data: Buffer) => {
+      this.messageReceived(data.length, false);
+      this.onPing(data);
+    });
     ws.on("error", (err) => {
       this.shim.log({ level: "warn", event: "websocket_error", conn: id, error: err.message });
     });
@@ -95,6 +101,12 @@ export abstract class ConnectionBase {
   /** A paused connection made no progress for a whole tick. */
   abstract onStalled(): void;
 
+  /** The client has more than twice highWaterMark of our output unread: replies that
+   *  are only informative (pongs, CLOSE for unknown streams) are dropped. */
+  get outputBlocked(): boolean {
+    return this.pendingToClientBytes > 2 * this.shim.opts.highWaterMark;
+  }
+
   /** Everything this connection holds, in bytes. */
   bufferedBytes(): number {
     return this.pendingToClientBytes + this.queuedBytes + this.rxCounted;
@@ -110,9 +122,9 @@ export abstract class ConnectionBase {
     };
   }
 
-  /** Accounts one whole message received (its payload length). */
-  protected messageReceived(n: number): void {
-    if (n > this.maxPacketBytesSeen) this.maxPacketBytesSeen = n;
+  /** Accounts one whole message (or control frame) received (its payload length). */
+  protected messageReceived(n: number, isMessage = true): void {
+    if (isMessage && n > this.maxPacketBytesSeen) this.maxPacketBytesSeen = n;
     this.rxDelivered += clientFrameBytes(n);
     this.syncRx();
   }
@@ -143,7 +155,7 @@ export abstract class ConnectionBase {
   private onPing(data: Buffer): void {
     // autoPong is off: a pong is output like any other, and a peer that floods pings
     // without reading gets paused, not answered forever.
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.readyState !== WebSocket.OPEN || this.outputBlocked) return; // flooded: no pong
     const n = data.length + MESSAGE_OVERHEAD;
     this.account(n);
     this.ws.pong(data, false, () => this.flushed(n));
@@ -178,7 +190,7 @@ export abstract class ConnectionBase {
     this.account(n, stream);
     this.ws.send(bytes, { binary: true }, () => this.flushed(n, stream));
     if (!this.congested && this.ws.bufferedAmount > this.shim.opts.highWaterMark) this.congested = true;
-    if (this.pendingToClientBytes > 2 * this.shim.opts.highWaterMark) this.updateReading();
+    if (this.outputBlocked) this.updateReading();
   }
 
   /** Pauses or resumes reading the WebSocket from the byte counts. */
@@ -186,8 +198,7 @@ export abstract class ConnectionBase {
     if (this.closed) return;
     const limit = this.shim.opts.connectionBufferBytes;
     const held = this.bufferedBytes();
-    const unread = this.pendingToClientBytes > 2 * this.shim.opts.highWaterMark;
-    if (!this.readPaused && (held > limit || unread || this.mustPause())) {
+    if (!this.readPaused && (held > limit || this.outputBlocked || this.mustPause())) {
       this.readPaused = true;
       this.ws.pause();
       this.shim.log({ level: "debug", event: "connection_read_paused", conn: this.id, bufferedBytes: held });

@@ -226,8 +226,9 @@ export class MuxConnection extends ConnectionBase {
       case PacketType.DATA:
         if (!stream) {
           // Unknown (or already closed) stream: tell the client it is gone. The reply is
-          // output like any other: a client that never reads is paused, then dropped.
-          if (packet.streamId !== 0) this.send(encodeClose(packet.streamId, CloseReason.INVALID_INFO));
+          // output like any other: a client that never reads is paused, then dropped;
+          // meanwhile (the rest of a chunk already read) the replies are skipped.
+          if (packet.streamId !== 0 && !this.outputBlocked) this.send(encodeClose(packet.streamId, CloseReason.INVALID_INFO));
           return;
         }
         stream.fromClient(packet.data);
