@@ -13,7 +13,8 @@
 // measures its echo round trip; it is measured first with no load, for comparison. The
 // shim's RSS is sampled every 5 s. (The probe runs in its own process with its own echo
 // server, so the load generator's busy event loop does not count in its round trips.) Exit code 1 if any stream's bytes were wrong or lost,
-// or if RSS kept growing (the last third's peak over 1.5x the first third's).
+// or if RSS passed its bound: the RSS at start + the shim's --total-buffer-bytes +
+// RSS_OVERHEAD_MIB.
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -23,6 +24,7 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { WebSocket } from "ws";
 import { PacketType, StreamType, decodePacket, encodeClose, encodeConnect, encodeData } from "../ts-bindings/src/wisp/packet.js";
+import { prng, randomBytes } from "../test/shim/helpers.js";
 
 const { values } = parseArgs({
   options: {
@@ -40,22 +42,7 @@ const running = () => Date.now() < endAt;
 
 // ------------------------------------------------------------------ bytes
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>>= 0);
-  };
-}
-function seeded(n: number, seed: number): Uint8Array {
-  const r = prng(seed);
-  const words = new Uint32Array(Math.ceil(n / 4));
-  for (let i = 0; i < words.length; i++) words[i] = r();
-  return new Uint8Array(words.buffer, 0, n);
-}
+const seeded = (n: number, seed: number) => randomBytes(n, seed);
 const sha = (chunks: Uint8Array[]) => {
   const h = createHash("sha256");
   for (const c of chunks) h.update(c);
@@ -74,6 +61,12 @@ function listen(onConn: (s: net.Socket) => void): Promise<{ port: number; server
   return new Promise((r) => server.listen(0, "127.0.0.1", () => r({ port: (server.address() as net.AddressInfo).port, server })));
 }
 const SOURCE_BYTES = 512 * 1024;
+// The shim's byte limits for the run (smaller than the defaults, so that the bound the
+// RSS is checked against is tight): what all connections together may hold.
+const CONNECTION_BUFFER = 2 << 20;
+const TOTAL_BUFFER = 64 << 20;
+/** What the shim's process may take beyond its buffers: V8, ws and 200 connections' state. */
+const RSS_OVERHEAD_MIB = 160;
 // The probe has its own echo server, in its own process: its round trip measures the shim.
 const echo = await listen((s) => s.pipe(s));
 const sink = await listen((s) => s.pause()); // accepts, never reads
@@ -89,7 +82,8 @@ const shimProc = probeMode
   : spawn(
       process.execPath,
       ["--import", "tsx", "bin/lwip-shim.ts", "--port", "0", "--allow-loopback", "--log-level", "error",
-        "--max-connections", "1000", "--max-connections-per-ip", "1000"],
+        "--max-connections", "1000", "--max-connections-per-ip", "1000",
+        "--connection-buffer-bytes", String(CONNECTION_BUFFER), "--total-buffer-bytes", String(TOTAL_BUFFER)],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
 const url = shimProc ? await new Promise<string>((r) => createInterface({ input: shimProc.stdout! }).once("line", r)) : values["probe-url"]!;
@@ -362,15 +356,20 @@ shimProc!.kill("SIGTERM");
 await new Promise((r) => shimProc!.once("exit", r));
 for (const t of [echo, sink, source]) t.server.close();
 
-const third = Math.max(1, Math.floor(rss.length / 3));
-const firstPeak = Math.max(...rss.slice(0, third).map((s) => s.mib));
-const lastPeak = Math.max(...rss.slice(-third).map((s) => s.mib));
-const bounded = lastPeak <= 1.5 * firstPeak;
-const f = (x: number) => x.toFixed(1);
-console.log(`RSS MiB: start ${f(rssStart)}, samples ${rss.map((s) => f(s.mib)).join(" ")}, end ${f(rssEnd)}`);
-console.log(`RSS peak: first third ${f(firstPeak)}, last third ${f(lastPeak)} -> ${bounded ? "bounded" : "GROWING"}`);
-console.log(`probe echo RTT ms, unloaded: median ${f(pct(unloaded, 50))}, p95 ${f(pct(unloaded, 95))} (${unloaded.length} samples)`);
-console.log(`probe echo RTT ms, loaded:   median ${f(pct(loaded, 50))}, p95 ${f(pct(loaded, 95))} (${loaded.length} samples)`);
+const f = (x: number) => x.toFixed(0);
+const peak = Math.max(...rss.map((s) => s.mib));
+const bound = rssStart + TOTAL_BUFFER / 2 ** 20 + RSS_OVERHEAD_MIB;
+const bounded = peak <= bound;
+const perMinute: string[] = [];
+for (let m = 0; m * 60 < (rss.at(-1)?.t ?? 0); m++) {
+  const inMinute = rss.filter((s) => s.t > m * 60 && s.t <= (m + 1) * 60).map((s) => s.mib);
+  if (inMinute.length) perMinute.push(`${f(Math.min(...inMinute))}-${f(Math.max(...inMinute))}`);
+}
+console.log(`shim RSS MiB: start ${f(rssStart)}; per minute (min-max) ${perMinute.join(", ")}; end ${f(rssEnd)}`);
+console.log(`shim RSS peak ${f(peak)} MiB, bound ${f(bound)} (start + ${TOTAL_BUFFER / 2 ** 20} MiB buffers + ${RSS_OVERHEAD_MIB}) -> ${bounded ? "bounded" : "OVER"}`);
+const g = (x: number) => x.toFixed(1);
+console.log(`probe echo RTT ms, unloaded: median ${g(pct(unloaded, 50))}, p95 ${g(pct(unloaded, 95))} (${unloaded.length} samples)`);
+console.log(`probe echo RTT ms, loaded:   median ${g(pct(loaded, 50))}, p95 ${g(pct(loaded, 95))}, max ${g(Math.max(...loaded))} (${loaded.length} samples)`);
 console.log(
   `streams checked: ${counts.echoStreams} echo + ${counts.sourceStreams} slow-reader, ${(counts.bytesChecked / 2 ** 20).toFixed(0)} MiB; ` +
     `mismatched ${counts.mismatched}, lost ${counts.lost}; hostile reconnects ${counts.hostileReconnects}`,

@@ -12,19 +12,20 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
-/** A TCP echo server on 127.0.0.1 that counts its connections. */
-export async function startEcho(host = "127.0.0.1"): Promise<EchoServer> {
+/** A TCP server on loopback that counts its connections and closes them all on close(). */
+export async function startTcpServer(onConnection: (s: net.Socket) => void, host = "127.0.0.1"): Promise<EchoServer & { sockets: Set<net.Socket> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
     state.connections++;
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
     s.on("error", () => {});
-    s.pipe(s);
+    onConnection(s);
   });
-  const state: EchoServer = {
+  const state = {
     port: 0,
     connections: 0,
+    sockets,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -34,6 +35,11 @@ export async function startEcho(host = "127.0.0.1"): Promise<EchoServer> {
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   state.port = (server.address() as net.AddressInfo).port;
   return state;
+}
+
+/** A TCP echo server on 127.0.0.1 that counts its connections. */
+export function startEcho(host = "127.0.0.1"): Promise<EchoServer> {
+  return startTcpServer((s) => s.pipe(s), host);
 }
 
 /** A raw Wisp client over `ws` that records every packet it receives. */
@@ -146,39 +152,29 @@ export interface GatedEcho extends EchoServer {
 /** A TCP echo server whose connections read nothing until open() is called: a
  *  "target that never reads" until the test says so. */
 export async function startGatedEcho(): Promise<GatedEcho> {
-  const sockets = new Set<net.Socket>();
   let opened = false;
-  const server = net.createServer((s) => {
-    state.connections++;
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-    s.on("error", () => {});
-    if (opened) s.pipe(s);
-    else s.pause();
-  });
-  const state: GatedEcho = {
-    port: 0,
-    connections: 0,
-    get open_connections() {
-      return sockets.size;
-    },
-    open() {
-      if (opened) return;
-      opened = true;
-      for (const s of sockets) {
-        s.pipe(s);
-        s.resume();
-      }
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+  const base = await startTcpServer((s) => (opened ? s.pipe(s) : s.pause()));
+  const open = () => {
+    if (opened) return;
+    opened = true;
+    for (const s of base.sockets) {
+      s.pipe(s);
+      s.resume();
+    }
   };
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  state.port = (server.address() as net.AddressInfo).port;
-  return state;
+  return {
+    get port() {
+      return base.port;
+    },
+    get connections() {
+      return base.connections;
+    },
+    get open_connections() {
+      return base.sockets.size;
+    },
+    open,
+    close: base.close,
+  };
 }
 
 /** Resolves once `pred` holds, checking after each turn of the event loop's timers
@@ -236,26 +232,9 @@ export function upgradeStatus(url: string, headers: Record<string, string> = {})
 }
 
 /** A TCP server that sends `bytes` to every connection as soon as it connects. */
-export async function startChatty(bytes: number): Promise<EchoServer> {
-  const sockets = new Set<net.Socket>();
+export function startChatty(bytes: number): Promise<EchoServer> {
   const block = new Uint8Array(64 * 1024);
-  const server = net.createServer((s) => {
-    state.connections++;
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-    s.on("error", () => {});
+  return startTcpServer((s) => {
     for (let sent = 0; sent < bytes; sent += block.length) s.write(block);
   });
-  const state: EchoServer = {
-    port: 0,
-    connections: 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  state.port = (server.address() as net.AddressInfo).port;
-  return state;
 }

@@ -35,3 +35,11 @@ export async function openWispJs(url: string, version: 1 | 2, wispExtensions?: u
   };
   return conn;
 }
+
+/** Opens a stream on a wisp-js connection, sends `text`, resolves with what comes back. */
+export function echoText(conn: WispJsConnection, port: number, text: string, type: number | string = "tcp"): Promise<string> {
+  const s = conn.create_stream("127.0.0.1", port, type);
+  const back = new Promise<string>((r) => (s.onmessage = (d) => r(new TextDecoder().decode(d))));
+  s.send(new TextEncoder().encode(text));
+  return back;
+}

@@ -23,7 +23,7 @@ import {
   type WispPacket,
 } from "../../ts-bindings/src/wisp/packet.js";
 import { RawWispClient, startEcho, until, type EchoServer } from "./helpers.js";
-import { openWispJs } from "./wisp-js-client.js";
+import { echoText, openWispJs } from "./wisp-js-client.js";
 
 let echo: EchoServer;
 beforeAll(async () => {
@@ -71,14 +71,8 @@ describe("wisp-js client (v2) -> our shim", () => {
       expect(conn.wisp_version).toBe(2);
       expect(conn.server_motd).toBe("hello from the shim");
       expect(conn.udp_enabled).toBe(true);
-      const tcp = conn.create_stream("127.0.0.1", echo.port);
-      const tcpBack = new Promise<string>((r) => (tcp.onmessage = (d) => r(new TextDecoder().decode(d))));
-      tcp.send(new TextEncoder().encode("over tcp"));
-      expect(await tcpBack).toBe("over tcp");
-      const udp = conn.create_stream("127.0.0.1", (udpEcho.address() as AddressInfo).port, "udp");
-      const udpBack = new Promise<string>((r) => (udp.onmessage = (d) => r(new TextDecoder().decode(d))));
-      udp.send(new TextEncoder().encode("over udp"));
-      expect(await udpBack).toBe("over udp");
+      expect(await echoText(conn, echo.port, "over tcp")).toBe("over tcp");
+      expect(await echoText(conn, (udpEcho.address() as AddressInfo).port, "over udp", "udp")).toBe("over udp");
     } finally {
       udpEcho.close();
       await conn.closeAndWait();
@@ -89,10 +83,7 @@ describe("wisp-js client (v2) -> our shim", () => {
     const v1 = await openWispJs(shim.url, 1);
     try {
       expect(v1.wisp_version).toBe(1);
-      const s = v1.create_stream("127.0.0.1", echo.port);
-      const back = new Promise<string>((r) => (s.onmessage = (d) => r(new TextDecoder().decode(d))));
-      s.send(new TextEncoder().encode("v1"));
-      expect(await back).toBe("v1");
+      expect(await echoText(v1, echo.port, "v1")).toBe("v1");
     } finally {
       await v1.closeAndWait();
     }
@@ -133,10 +124,7 @@ describe("password authentication (v2)", () => {
   it("wisp-js with the right credentials is served", async () => {
     const conn = await openWispJs(shim.url, 2, withPassword("alice", "correct horse"));
     try {
-      const s = conn.create_stream("127.0.0.1", echo.port);
-      const back = new Promise<string>((r) => (s.onmessage = (d) => r(new TextDecoder().decode(d))));
-      s.send(new TextEncoder().encode("authed"));
-      expect(await back).toBe("authed");
+      expect(await echoText(conn, echo.port, "authed")).toBe("authed");
     } finally {
       await conn.closeAndWait();
     }
