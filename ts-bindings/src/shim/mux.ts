@@ -2,12 +2,15 @@
 //
 // Wisp v2 (the client asked for the `wisp-v2` subprotocol): the shim first sends INFO
 // (version 2.0 and its extensions: UDP if allowed, password authentication if
-// `passwords` is set, MOTD if `motd` is set) and waits up to handshakeTimeoutMs for the
-// client's INFO; then it sends the initial CONTINUE, as wisp-js 0.5's server does (its
-// client takes a CONTINUE before INFO to mean v1). Credentials are checked there: wrong
-// ones get CLOSE 0xc0 on stream 0, none 0xc2. A client that sends no INFO in time, or
-// starts with another packet, is served as v1 (unless passwords are required).
-// A v1 client gets the initial CONTINUE at once.
+// `passwords` is set, MOTD if `motd` is set), then the initial CONTINUE. INFO must come
+// first: wisp-js 0.5's client takes a CONTINUE before INFO to mean v1. Clients differ on
+// when they send their own INFO (wisp-js and newer wisp-mux right after ours, older
+// wisp-mux after the CONTINUE), so without passwords the CONTINUE follows at once and
+// the client's INFO, whenever it comes, only narrows the extensions (UDP if it lists
+// it). With passwords, the CONTINUE waits for the client's INFO and its credentials
+// (up to handshakeTimeoutMs), as wisp-js 0.5's server does: wrong ones get CLOSE 0xc0
+// on stream 0, none 0xc2. A v1 client gets the initial CONTINUE at once (or, with
+// passwords, CLOSE 0xc2).
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { RawData } from "ws";
@@ -41,8 +44,9 @@ export class MuxConnection extends ConnectionBase {
   readonly streams = new Map<number, WispStream>();
   /** Streams the client closed whose target socket is still flushing. */
   readonly draining = new Set<WispStream>();
-  /** "v1": serving; "handshake": v2, waiting for the client's INFO. */
+  /** "handshake": v2 with passwords, waiting for the client's INFO. */
   private phase: "handshake" | "serving" = "serving";
+  private clientInfoSeen = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private udpAgreed = true;
   private refusals = 0;
@@ -57,7 +61,6 @@ export class MuxConnection extends ConnectionBase {
       if (this.shim.opts.passwords) return this.refuseAuth(CloseReason.AUTH_MISSING_CREDENTIALS, "v1 client, passwords required");
       return this.ready();
     }
-    this.phase = "handshake";
     const o = this.shim.opts;
     const enc = new TextEncoder();
     const exts: WispExtension[] = [];
@@ -65,11 +68,11 @@ export class MuxConnection extends ConnectionBase {
     if (o.passwords) exts.push({ id: ExtensionId.PASSWORD, metadata: new Uint8Array([1]) }); // 1: required
     if (o.motd !== undefined) exts.push({ id: ExtensionId.MOTD, metadata: enc.encode(o.motd) });
     this.send(encodeInfo(2, 0, exts));
+    this.udpAgreed = o.allowUdp;
+    if (!o.passwords) return this.ready();
+    this.phase = "handshake";
     this.handshakeTimer = setTimeout(() => {
-      if (this.phase !== "handshake") return;
-      if (o.passwords) return this.refuseAuth(CloseReason.AUTH_MISSING_CREDENTIALS, "no INFO in time");
-      this.udpAgreed = o.allowUdp;
-      this.ready();
+      if (this.phase === "handshake") this.refuseAuth(CloseReason.AUTH_MISSING_CREDENTIALS, "no INFO in time");
     }, o.handshakeTimeoutMs);
   }
 
@@ -89,8 +92,11 @@ export class MuxConnection extends ConnectionBase {
   }
 
   private onClientInfo(info: InfoPacket): void {
+    if (this.clientInfoSeen) return; // only the first one counts
+    this.clientInfoSeen = true;
     const o = this.shim.opts;
     this.udpAgreed = o.allowUdp && info.extensions.some((e) => e.id === ExtensionId.UDP);
+    if (this.phase !== "handshake") return;
     if (o.passwords) {
       const ext = info.extensions.find((e) => e.id === ExtensionId.PASSWORD);
       if (!ext) return this.refuseAuth(CloseReason.AUTH_MISSING_CREDENTIALS, "no credentials");
@@ -187,12 +193,8 @@ export class MuxConnection extends ConnectionBase {
       if (err instanceof WispDecodeError) return this.protocolError(err.message);
       throw err;
     }
-    if (this.phase === "handshake") {
-      if (packet.type === PacketType.INFO) return this.onClientInfo(packet);
-      if (this.shim.opts.passwords) return this.refuseAuth(CloseReason.AUTH_MISSING_CREDENTIALS, "packet before INFO");
-      this.udpAgreed = this.shim.opts.allowUdp;
-      this.ready(); // a client that skips INFO is served as v1
-    }
+    if (packet.type === PacketType.INFO) return this.onClientInfo(packet);
+    if (this.phase === "handshake") return this.refuseAuth(CloseReason.AUTH_MISSING_CREDENTIALS, "packet before INFO");
     const stream = this.streams.get(packet.streamId);
     switch (packet.type) {
       case PacketType.CONNECT: {
@@ -234,8 +236,7 @@ export class MuxConnection extends ConnectionBase {
         stream.fromClient(packet.data);
         return;
       case PacketType.CONTINUE:
-      case PacketType.INFO:
-        // Only servers send CONTINUE; INFO belongs to the handshake. Ignore both.
+        // Only servers send CONTINUE; ignore it.
         return;
       case PacketType.CLOSE:
         stream?.closeFromClient(packet.reason);

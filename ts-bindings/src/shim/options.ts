@@ -51,7 +51,7 @@ export interface ShimOptions {
   /** Wisp v2 password authentication: username -> password. When set, every Wisp
    *  connection must authenticate (v1 clients cannot, and are refused with CLOSE 0xc2). */
   passwords?: Record<string, string>;
-  /** Deadline for a v2 client's INFO (and its credentials). Default 5 s. */
+  /** With `passwords`: deadline for a client's INFO and its credentials. Default 5 s. */
   handshakeTimeoutMs?: number;
   /** Open streams per WebSocket (streams still flushing after the client's CLOSE count). Default 64. */
   maxStreamsPerConnection?: number;
@@ -59,8 +59,8 @@ export interface ShimOptions {
   maxConnections?: number;
   /** WebSockets per client address. Default 32. */
   maxConnectionsPerIp?: number;
-  /** WebSockets still in the v2 handshake (not yet authenticated); they hold no
-   *  connection slot. Default 64. */
+  /** With `passwords`: WebSockets not yet authenticated; they hold no connection slot.
+   *  Default 64. */
   maxHandshakes?: number;
   /** Wisp flow-control credit, in packets, per stream. Default 128. */
   bufferPackets?: number;
@@ -137,7 +137,7 @@ export interface ShimStats {
   bufferedBytes: number;
   /** Name lookups running now. */
   lookupsInFlight: number;
-  /** WebSockets in the v2 handshake. */
+  /** WebSockets not yet authenticated (with `passwords`). */
   handshakes: number;
 }
 

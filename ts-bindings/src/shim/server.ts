@@ -23,8 +23,8 @@
 // - Connection limits (global, per client address): the upgrade is accepted, then
 //   CLOSE 0x49 on stream 0 and WebSocket close 1013, so browser code can see why; the
 //   socket is ended right after the close frame, not held for a close handshake.
-//   WebSockets in the v2 handshake (not yet authenticated) hold no connection slot, only
-//   one of `maxHandshakes`, for at most handshakeTimeoutMs.
+//   With `passwords`, WebSockets not yet authenticated hold no connection slot, only one
+//   of `maxHandshakes`, for at most handshakeTimeoutMs.
 // - Raw form refusals close the WebSocket with code 4000 + the Wisp reason byte.
 //
 // The parts: options.ts (options, defaults, stats), limits.ts (byte budgets), logger.ts,
@@ -233,9 +233,9 @@ class ShimServer implements Shim, ShimContext {
         conn = raw;
       }
       const perIp = this.perIp.get(clientIp) ?? 0;
-      // v2 connections (and, with passwords, v1 ones, which are refused) hold no slot
-      // until they are authenticated.
-      const needsHandshake = conn instanceof MuxConnection && (conn.v2 || this.opts.passwords !== undefined);
+      // With passwords, Wisp connections hold no slot until they are authenticated (v1
+      // ones never are: they are refused).
+      const needsHandshake = conn instanceof MuxConnection && this.opts.passwords !== undefined;
       const full = needsHandshake ? this.handshaking.size >= this.opts.maxHandshakes : this.conns.size >= this.opts.maxConnections;
       if (full || perIp >= this.opts.maxConnectionsPerIp) return this.refuse(conn, socket, clientIp);
       this.perIp.set(clientIp, perIp + 1);
