@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { WebSocket } from "ws";
 import { PacketType, StreamType, decodePacket, encodeConnect, encodeData, type WispPacket } from "../../ts-bindings/src/wisp/packet.js";
+import { createShim, type LogEntry, type Shim, type ShimOptions } from "../../ts-bindings/src/shim/server.js";
 
 export interface EchoServer {
   port: number;
@@ -238,3 +239,47 @@ export function startChatty(bytes: number): Promise<EchoServer> {
     for (let sent = 0; sent < bytes; sent += block.length) s.write(block);
   });
 }
+
+/** A shim on loopback (allowLoopback) with its log events collected; `seen(event)`
+ *  resolves when one is logged. */
+export async function shimWithEvents(options: ShimOptions): Promise<{ shim: Shim; events: LogEntry[]; seen(event: string): Promise<LogEntry> }> {
+  const events: LogEntry[] = [];
+  const waiters: Array<{ event: string; resolve: (e: LogEntry) => void }> = [];
+  const shim = await createShim({
+    allowLoopback: true,
+    ...options,
+    logger: (e) => {
+      events.push(e);
+      for (const w of waiters.filter((w) => w.event === e.event)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    },
+  });
+  const seen = (event: string) => {
+    const e = events.find((x) => x.event === event);
+    return e ? Promise.resolve(e) : new Promise<LogEntry>((resolve) => waiters.push({ event, resolve }));
+  };
+  return { shim, events, seen };
+}
+
+/** Runs `body` with a fresh target that accepts and never reads; afterwards the target
+ *  starts reading, so it sees every FIN or RST the shim sent, and this checks that all
+ *  its connections are gone (the shim released every target socket). */
+export async function withSilentTarget(body: (target: GatedEcho) => Promise<void>): Promise<void> {
+  const target = await startGatedEcho();
+  try {
+    await body(target);
+    target.open();
+    await until(() => target.open_connections === 0);
+  } finally {
+    await target.close();
+  }
+}
+
+/** Whether the shim has stopped reading a connection (any, or the one with this id). */
+export const readPaused = (shim: Shim, connId?: number) =>
+  shim.stats().connectionStats.some((c) => c.readPaused && (connId === undefined || c.id === connId));
+
+/** One turn of the event loop. */
+export const turn = () => new Promise((r) => setImmediate(r));

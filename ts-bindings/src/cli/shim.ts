@@ -9,7 +9,7 @@ import { LmwError } from "../errors.js";
 
 const HELP = `Usage: lwip-shim [options]
 
-A Wisp server (ws://HOST:PORT/wisp/; v1, and v2 for clients that ask) that lets
+A Wisp v1 server (and v2 for clients that ask) at ws://HOST:PORT/wisp/ that lets
 browsers open TCP and UDP streams. By default it listens on 127.0.0.1 and refuses
 loopback, private, link-local and reserved destinations.
 
