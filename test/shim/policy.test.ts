@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createShim, type Shim } from "../../ts-bindings/src/shim/server.js";
 import { createToken } from "../../ts-bindings/src/shim/token.js";
+import { connectErrorReason } from "../../ts-bindings/src/shim/policy.js";
 import { CloseReason } from "../../ts-bindings/src/wisp/packet.js";
 import { RawWispClient, dial, startEcho, upgradeStatus, type EchoServer } from "./helpers.js";
 
@@ -208,5 +209,38 @@ describe("token auth", () => {
       await client.close();
     }
     expect(echo.connections).toBe(before);
+  });
+});
+
+describe("one close reason per cause (what the Wisp dialer maps to its codes)", () => {
+  it("unknown host 0x03, refused 0x44, lookup timeout 0x43, blocked 0x48, unreachable 0x42", async () => {
+    const closed = await startEcho();
+    const port = closed.port;
+    await closed.close(); // nothing listens there any more
+    const shim = await createShim({
+      allowLoopback: true,
+      denyPorts: [9],
+      lookupTimeoutMs: 50,
+      lookup: (name) =>
+        name === "hang.test"
+          ? new Promise(() => {})
+          : Promise.reject(Object.assign(new Error("not found"), { code: "ENOTFOUND" })),
+    });
+    const client = await RawWispClient.connect(shim.url);
+    try {
+      expect(await dial(client, "no-such-name.test", 80)).toBe(CloseReason.NETWORK_ERROR);
+      expect(await dial(client, "127.0.0.1", port)).toBe(CloseReason.REFUSED);
+      expect(await dial(client, "hang.test", 80)).toBe(CloseReason.CONNECT_TIMEOUT);
+      expect(await dial(client, "127.0.0.1", 9)).toBe(CloseReason.BLOCKED);
+    } finally {
+      await client.close();
+      await shim.close();
+    }
+    // No route is not something loopback can produce: the mapping itself.
+    for (const code of ["ENETUNREACH", "EHOSTUNREACH", "EADDRNOTAVAIL"]) {
+      expect(connectErrorReason(Object.assign(new Error(code), { code }))).toBe(CloseReason.UNREACHABLE);
+    }
+    expect(connectErrorReason(Object.assign(new Error("x"), { code: "ETIMEDOUT" }))).toBe(CloseReason.CONNECT_TIMEOUT);
+    expect(connectErrorReason(Object.assign(new Error("x"), { code: "EACCES" }))).toBe(CloseReason.UNKNOWN);
   });
 });
