@@ -10,16 +10,17 @@ import type { ShimLogger } from "./logger.js";
 import type { ConnectionStats, ResolvedOptions, StreamStats } from "./options.js";
 import type { TargetPolicy } from "./policy.js";
 
-/** Counts the bytes arriving on an upgraded socket. It must be attached before `ws`
- *  attaches its own reader, so that a message is counted as arriving before `ws`
- *  delivers it. */
+/** Counts the bytes arriving on an upgraded socket. Its listener goes before `ws`'s
+ *  (prepended), so that a message is counted as arriving before `ws` delivers it. It is
+ *  attached after `ws` took the socket: a 'data' listener attached earlier would set the
+ *  socket flowing, and the upgrade's head, which `ws` puts back with unshift(), would
+ *  then be emitted before `ws` listens (and lost). The head comes through here too. */
 export class RxCounter {
-  /** Bytes seen before a connection took over (the upgrade's head included). */
+  /** Bytes seen before a connection took over. */
   pending = 0;
   onData: (n: number) => void = (n) => (this.pending += n);
-  constructor(socket: net.Socket, head: Buffer) {
-    this.pending = head.length;
-    socket.on("data", (chunk: Buffer) => this.onData(chunk.length));
+  constructor(socket: net.Socket) {
+    socket.prependListener("data", (chunk: Buffer) => this.onData(chunk.length));
   }
 }
 

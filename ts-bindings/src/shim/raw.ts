@@ -19,8 +19,10 @@ export class RawConnection extends ConnectionBase {
   private state: "resolving" | "connecting" | "open" | "closed" = "resolving";
   private connectTimer: NodeJS.Timeout | undefined;
   private readonly streamAccount: StreamAccount = { pendingToClientBytes: 0, maxPendingToClientBytes: 0 };
-  /** A client message is being written to the target. */
-  private writing = false;
+  /** Client messages being written to the target. */
+  private writing = 0;
+  /** Messages ws had already read when reading was paused before the target was up. */
+  private early: Buffer[] = [];
   pauseCount = 0;
   paused = false;
   rawTarget = "";
@@ -52,7 +54,7 @@ export class RawConnection extends ConnectionBase {
   protected mustPause(): boolean {
     // Client bytes wait in the kernel until the target is connected, and while a
     // message is being written to it.
-    return this.state !== "open" || this.writing;
+    return this.state !== "open" || this.writing > 0;
   }
 
   onStalled(): void {
@@ -63,6 +65,7 @@ export class RawConnection extends ConnectionBase {
     if (this.state === "closed") return;
     this.state = "closed";
     clearTimeout(this.connectTimer);
+    for (const out of this.early.splice(0)) this.addQueued(-out.length);
     this.tcp?.destroy();
     this.shim.log({ level: "info", event: "raw_closed", conn: this.id, reason: closeReasonName(reason), why });
     if (this.ws.readyState === WebSocket.OPEN) {
@@ -79,18 +82,24 @@ export class RawConnection extends ConnectionBase {
     this.ws.on("message", (data: RawData, isBinary: boolean) => {
       const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data;
       this.messageReceived(bytes.length);
-      if (this.state !== "open") return;
       const out = isBinary ? bytes : Buffer.from(bytes.toString("utf8"));
-      this.writing = true;
       this.addQueued(out.length);
-      this.tcp!.write(out, () => {
-        this.addQueued(-out.length);
-        this.writing = false;
-        this.updateReading();
-      });
+      if (this.state === "open") this.write(out);
+      else if (this.state === "closed") this.addQueued(-out.length);
+      else this.early.push(out); // counted; reading is paused, so only what ws already had
       this.updateReading();
     });
     void this.open(this.target);
+  }
+
+  /** Writes one client message (already counted) to the target. */
+  private write(out: Buffer): void {
+    this.writing++;
+    this.tcp!.write(out, () => {
+      this.addQueued(-out.length);
+      this.writing--;
+      this.updateReading();
+    });
   }
 
   private async open(target: { host: string; port: number }): Promise<void> {
@@ -109,6 +118,7 @@ export class RawConnection extends ConnectionBase {
       if (this.state === "closed") return;
       this.state = "open";
       if (this.shim.opts.idleTimeoutMs > 0) socket.setTimeout(this.shim.opts.idleTimeoutMs);
+      for (const out of this.early.splice(0)) this.write(out);
       this.updateReading();
     });
     socket.on("timeout", () => this.fail(CloseReason.DATA_TIMEOUT, "idle"));

@@ -218,8 +218,8 @@ class ShimServer implements Shim, ShimContext {
       this.log({ level: "warn", event: "token_refused", client: clientIp, why: tokenWhy });
       return this.rejectUpgrade(socket, 401, tokenWhy);
     }
-    const rx = new RxCounter(socket, head);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const rx = new RxCounter(socket);
       const id = this.nextConnId++;
       const dns = this.dnsLimiter.client(clientIp);
       let conn: Conn;
