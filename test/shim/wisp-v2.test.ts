@@ -96,10 +96,11 @@ describe("wisp-js client (v2) -> our shim", () => {
     }
   });
 
-  it("a v2 client that sends no INFO is served as v1 once it sends a packet", async () => {
+  it("INFO comes first, then the initial CONTINUE at once: a v2 client that sends its INFO late, or never, is served", async () => {
     const c = await connectV2(shim.url);
     try {
-      await c.next((p) => p.type === PacketType.INFO);
+      await c.next((p) => p.type === PacketType.CONTINUE && p.streamId === 0);
+      expect(c.packets.slice(0, 2).map((p) => p.type)).toEqual([PacketType.INFO, PacketType.CONTINUE]);
       c.send(encodeConnect(1, StreamType.TCP, "127.0.0.1", echo.port));
       c.send(encodeData(1, new Uint8Array([1, 2])));
       expect(await c.next((p) => p.type === PacketType.DATA && p.streamId === 1)).toBeTruthy();
