@@ -45,7 +45,8 @@ export class MuxConnection extends ConnectionBase {
   /** Streams the client closed whose target socket is still flushing. */
   readonly draining = new Set<WispStream>();
   /** "handshake": v2 with passwords, waiting for the client's INFO. */
-  private phase: "handshake" | "serving" = "serving";
+  /** "refused": authentication failed or a protocol error; closing, input ignored. */
+  private phase: "handshake" | "serving" | "refused" = "serving";
   private clientInfoSeen = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private udpAgreed = true;
@@ -86,6 +87,7 @@ export class MuxConnection extends ConnectionBase {
 
   private refuseAuth(reason: number, why: string): void {
     clearTimeout(this.handshakeTimer);
+    this.phase = "refused"; // whatever else it sends is ignored
     this.shim.log({ level: "warn", event: "auth_refused", conn: this.id, client: this.clientIp, why });
     this.send(encodeClose(0, reason));
     this.ws.close(1008, "authentication failed");
@@ -101,7 +103,7 @@ export class MuxConnection extends ConnectionBase {
       const ext = info.extensions.find((e) => e.id === ExtensionId.PASSWORD);
       if (!ext) return this.refuseAuth(CloseReason.AUTH_MISSING_CREDENTIALS, "no credentials");
       const cred = decodePasswordCredentials(ext.metadata);
-      const expected = cred ? o.passwords[cred.username] : undefined;
+      const expected = cred && Object.hasOwn(o.passwords, cred.username) ? o.passwords[cred.username] : undefined;
       // Compare digests: constant time whatever the lengths.
       const good = cred !== null && typeof expected === "string" && timingSafeEqual(digest(expected), digest(cred.password));
       if (!good) return this.refuseAuth(CloseReason.AUTH_BAD_PASSWORD, "bad credentials");
@@ -175,6 +177,7 @@ export class MuxConnection extends ConnectionBase {
   }
 
   private protocolError(why: string): void {
+    this.phase = "refused"; // the rest of what it sent is ignored
     this.shim.log({ level: "warn", event: "protocol_error", conn: this.id, why });
     this.closeAll(CloseReason.INVALID_INFO);
     this.ws.resume();
@@ -185,6 +188,7 @@ export class MuxConnection extends ConnectionBase {
     if (this.closed) return;
     const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
     this.messageReceived(bytes.length);
+    if (this.phase === "refused") return;
     if (!isBinary) return this.protocolError("text frame");
     let packet: WispPacket;
     try {
