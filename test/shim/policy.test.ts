@@ -213,7 +213,7 @@ describe("token auth", () => {
 });
 
 describe("one close reason per cause (what the Wisp dialer maps to its codes)", () => {
-  it("unknown host 0x03, refused 0x44, lookup timeout 0x43, blocked 0x48, unreachable 0x42", async () => {
+  it("unknown host 0x45, refused 0x44, lookup timeout 0x43, blocked 0x48, unreachable 0x42", async () => {
     const closed = await startEcho();
     const port = closed.port;
     await closed.close(); // nothing listens there any more
@@ -228,7 +228,7 @@ describe("one close reason per cause (what the Wisp dialer maps to its codes)", 
     });
     const client = await RawWispClient.connect(shim.url);
     try {
-      expect(await dial(client, "no-such-name.test", 80)).toBe(CloseReason.NETWORK_ERROR);
+      expect(await dial(client, "no-such-name.test", 80)).toBe(CloseReason.NAME_NOT_RESOLVED);
       expect(await dial(client, "127.0.0.1", port)).toBe(CloseReason.REFUSED);
       expect(await dial(client, "hang.test", 80)).toBe(CloseReason.CONNECT_TIMEOUT);
       expect(await dial(client, "127.0.0.1", 9)).toBe(CloseReason.BLOCKED);
