@@ -1,6 +1,9 @@
 // TCP and TLS connections of one stack as web-stream sockets (ByteSocket).
 // Backpressure is real: received bytes are acknowledged to lwIP (opening the TCP window)
 // only when the readable's consumer pulls them; writes wait for lwIP's send buffer.
+// One file past 400 lines on purpose: a socket's state machine (connecting, open,
+// half-closed, failed) is read as a whole; its parsing (connection-info.ts, tls-failure.ts)
+// and the listener (listener.ts) are elsewhere.
 import { LmwError } from "../errors.js";
 import { LwipErr } from "../ffi/generated/errors.js";
 import { LmwEvent } from "../ffi/generated/exports.js";
