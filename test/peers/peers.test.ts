@@ -31,6 +31,13 @@ function bodyOf(size: number, seed: number): Buffer {
 }
 const sha = (b: Uint8Array | ArrayBuffer) => createHash("sha256").update(new Uint8Array(b)).digest("hex");
 
+/** The largest Wisp packet the shim has seen from connections not in `before`. */
+function largestPacketSince(before: Set<number>): number {
+  return Math.max(0, ...shim.stats().connectionStats.filter((c) => !before.has(c.id)).map((c) => c.maxPacketBytesSeen));
+}
+const connectionIds = () => new Set(shim.stats().connectionStats.map((c) => c.id));
+const UPLOAD = 2 * MiB;
+
 let pki: Pki;
 let epoxyRoot: Cert;
 let epoxy: Awaited<ReturnType<typeof loadEpoxyTrusting>>["epoxy"];
@@ -55,6 +62,12 @@ beforeAll(async () => {
   ({ epoxy, root: epoxyRoot } = await loadEpoxyTrusting(pki));
   const leaf = pki.issue({ cn: "localhost", san: ["localhost", "127.0.0.1"], issuer: epoxyRoot });
   https = createHttpsServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
+    if (req.method === "POST") {
+      // An upload: the answer is the SHA-256 of what arrived.
+      const hash = createHash("sha256");
+      req.on("data", (d: Buffer) => hash.update(d)).on("end", () => res.end(hash.digest("hex")));
+      return;
+    }
     const m = /^\/bytes\/(\d+)\/(\d+)$/.exec(req.url ?? "");
     const body = req.url === "/big" ? big : m ? bodyOf(Number(m[1]), Number(m[2])) : Buffer.from(`hello ${req.url}`);
     res.setHeader("content-length", body.length);
@@ -85,7 +98,9 @@ afterAll(async () => {
 
 describe("libcurl.js 0.7.4 through our shim", () => {
   let curl: Libcurl;
+  let before: Set<number>;
   beforeAll(async () => {
+    before = connectionIds();
     curl = await loadLibcurl({ caPem: epoxyRoot.certPem, wispUrl: shim.url });
   });
 
@@ -104,6 +119,16 @@ describe("libcurl.js 0.7.4 through our shim", () => {
     expect(bodies).toEqual(sizes.map((n, i) => sha(bodyOf(n, i))));
   });
 
+  it("uploads 2 MiB in packets the shim accepts (the largest is measured)", async () => {
+    const body = bodyOf(UPLOAD, 9);
+    const r = await curl.fetch(`https://localhost:${httpsPort}/upload`, { method: "POST", body });
+    expect(await r.text()).toBe(sha(body));
+    const largest = largestPacketSince(before);
+    console.log(`libcurl.js 0.7.4: largest Wisp packet sent ${largest} bytes`);
+    expect(largest).toBeGreaterThan(0);
+    expect(largest).toBeLessThanOrEqual(8 * MiB); // the shim's default maxPacketBytes
+  });
+
   it("reads a whole body from a server that closes right after it", async () => {
     const r = await curl.fetch(`https://localhost:${closerPort}/`);
     expect(sha(await r.arrayBuffer())).toBe(sha(bodyOf(CLOSE_BODY, 7)));
@@ -117,7 +142,9 @@ describe("libcurl.js 0.7.4 through our shim", () => {
 
 describe("epoxy-tls 1.5.0 through our shim", () => {
   let client: EpoxyClient;
+  let before: Set<number>;
   beforeAll(async () => {
+    before = connectionIds();
     client = await new epoxy.EpoxyClient(shim.url, "epoxy-tls in the lwip-mbedtls-wasm tests", 10);
   });
 
@@ -134,6 +161,16 @@ describe("epoxy-tls 1.5.0 through our shim", () => {
       return sha(await r.arrayBuffer());
     }));
     expect(bodies).toEqual(sizes.map((n, i) => sha(bodyOf(n, i))));
+  });
+
+  it("uploads 2 MiB in packets the shim accepts (the largest is measured)", async () => {
+    const body = bodyOf(UPLOAD, 9);
+    const r = await client.fetch(`https://localhost:${httpsPort}/upload`, { method: "POST", body });
+    expect(await r.text()).toBe(sha(body));
+    const largest = largestPacketSince(before);
+    console.log(`epoxy-tls 1.5.0: largest Wisp packet sent ${largest} bytes`);
+    expect(largest).toBeGreaterThan(0);
+    expect(largest).toBeLessThanOrEqual(8 * MiB);
   });
 
   it("verifies: a certificate from another CA fails", async () => {
