@@ -54,6 +54,7 @@ typedef struct lmw_udp lmw_udp;
 #define LMW_EV_FLOW        9 /* router: a new flow is pending (arg: pending count) */
 #define LMW_EV_TCP_UP     11 /* TLS: the TCP connection is up, the handshake begins (arg 0) */
 #define LMW_EV_APP_DONE   10 /* a C app finished (arg: 0 or lwIP err_t); read lmw_app_result() */
+#define LMW_EV_NETIF      12 /* a netif's address changed (arg: 1 has one, 0 none); lmw_netif_addresses() */
 
 /* TLS verification modes (lmw_tls_config_set_verify). */
 #define LMW_VERIFY_NONE     0 /* skip verification: the Pico examples' behaviour. Insecure. */
@@ -97,6 +98,13 @@ LMW_API int lmw_netif_input(lmw_netif *nif, uint8_t *frame, size_t len);
 LMW_API void lmw_netif_free(lmw_netif *nif);
 /** Sets DNS server `index` (0 or 1) to an IPv4 address. */
 LMW_API int lmw_dns_set_server(int index, const char *ip);
+/* DHCP client (native/link/dhcp_client.c): lwIP's own, on a netif added with 0.0.0.0. */
+/** Starts lwIP's DHCP client on `nif`; LMW_EV_NETIF(user_id, 1) when it has an address. */
+LMW_API int lmw_netif_dhcp_start(lmw_netif *nif, uint32_t user_id);
+/** Stops the client and frees its state (before lmw_netif_free). */
+LMW_API void lmw_netif_dhcp_stop(lmw_netif *nif);
+/** The netif's IPv4 address, netmask and gateway as "a.b.c.d m.m.m.m g.g.g.g". */
+LMW_API int lmw_netif_addresses(lmw_netif *nif, char *buf, size_t cap);
 
 /* ---- DNS ------------------------------------------------------------------------------ */
 
@@ -205,6 +213,8 @@ LMW_API int lmw_router_udp_send(const char *src_ip, uint16_t src_port, const cha
                                 const uint8_t *payload, size_t len);
 /** Flows in the NAT table (pending and active). */
 LMW_API int32_t lmw_router_flow_count(void);
+/** A service address of the router (the DNS server's): it answers ARP for it. Up to 4. */
+LMW_API int lmw_router_add_address(const char *ip);
 
 /* ---- the book's HTTPS client (native/apps/https_client.c) ---------------------------------
  * The Pico W style TLS client in C: lwIP DNS, altcp_tls_new, altcp_connect, one GET with

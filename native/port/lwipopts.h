@@ -71,9 +71,12 @@
 #define TCP_MSL                     1000UL
 #define TCP_RCV_SCALE               2
 
-/* Addresses are static (10.0.2.15/24 by default, as in QEMU user networking); the
- * examples use DHCP from the Wi-Fi access point, which a virtual link does not have. */
-#define LWIP_DHCP                   0
+/* Addresses are static by default (10.0.2.15/24, as in QEMU user networking); a netif
+ * may instead ask the router's DHCP server (`device: { dhcp: true }`), as the examples
+ * ask the access point. No address conflict detection (the examples' lwIP does it): the
+ * router leases each address once, and the check would hold the device ~5 s per start. */
+#define LWIP_DHCP                   1
+#define LWIP_DHCP_DOES_ACD_CHECK    0
 #define LWIP_AUTOIP                 0
 #define LWIP_ACD                    0
 

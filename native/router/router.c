@@ -13,8 +13,16 @@
  *     (lmw_host_router_udp); replies are built here (lmw_router_udp_send).
  *   - TCP and UDP to the router's own address are flows to the host's loopback (QEMU's convention
  *     for 10.0.2.2); the device cannot reach 127.0.0.1 itself (lwIP does not route it).
- *   - ARP requests for any address of the subnet other than the device's own are answered
- *     with the router's MAC (proxy ARP), so the DNS address 10.0.2.3 answers too.
+ *   - ARP requests for the router's service addresses (the DNS server's 10.0.2.3,
+ *     lmw_router_add_address) are answered with the router's MAC, as QEMU's slirp does;
+ *     other addresses of the subnet belong to the stations on the LAN (never a probe's
+ *     answer: a DHCP client checking its new address must hear nothing).
+ *   - The LAN may hold several stations (a switch): the router learns each one's MAC from
+ *     its frames to address what it builds itself (RSTs, UDP replies), ignores unicast
+ *     frames for other MACs (a switch floods unknown ones), and hands DHCP (UDP to port
+ *     67) to the host, like the other UDP.
+ *   - TCP segments of connections the router's own lwIP opened, and UDP to ports its own
+ *     lwIP sockets hold (inbound forwards to a station's port), go to lwIP, not to the NAT.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +37,7 @@
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
+#include "lwip/udp.h"
 #include "lwip/timeouts.h"
 
 #include "host.h"
@@ -39,6 +48,9 @@
 #define FLOW_PENDING 1
 #define FLOW_ACTIVE 2
 #define PENDING_TIMEOUT_MS 60000u
+#define MAX_STATIONS 64
+#define MAX_SERVICE_ADDRS 4
+#define DHCP_SERVER_PORT 67
 
 struct flow {
   struct flow *next;
@@ -53,12 +65,20 @@ struct flow {
   size_t syn_len;
 };
 
+/* A station of the LAN: its IPv4 address and MAC, learned from its frames. */
+struct station {
+  uint32_t ip; /* network byte order; 0: free */
+  uint8_t mac[6];
+  uint32_t seen; /* learning order, for replacing the oldest */
+};
+
 struct router {
   lmw_netif *nif;
   uint32_t user_id;
   uint32_t next_flow;
-  uint8_t dev_mac[6];
-  int have_dev_mac;
+  struct station stations[MAX_STATIONS];
+  uint32_t station_clock;
+  uint32_t services[MAX_SERVICE_ADDRS]; /* extra addresses the router answers ARP for */
   struct flow *flows;
   size_t flow_count;
 };
@@ -72,6 +92,38 @@ static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v;
 static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
 static uint32_t router_ip(void) { return ip4_addr_get_u32(netif_ip4_addr(lmw_netif_lwip(the_router->nif))); }
+static const uint8_t *router_mac(void) { return lmw_netif_lwip(the_router->nif)->hwaddr; }
+static const uint8_t broadcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+static void station_learn(uint32_t ip, const uint8_t *mac) {
+  if (ip == 0 || ip == 0xffffffffu || (mac[0] & 1)) return;
+  struct station *slot = NULL;
+  for (size_t i = 0; i < MAX_STATIONS; i++) {
+    struct station *st = &the_router->stations[i];
+    if (st->ip == ip) { slot = st; break; }
+    if (slot == NULL || st->ip == 0 || (slot->ip != 0 && st->seen < slot->seen)) slot = st;
+  }
+  slot->ip = ip;
+  memcpy(slot->mac, mac, 6);
+  slot->seen = ++the_router->station_clock;
+}
+
+/* Where a frame to `ip` goes: the station's MAC, broadcast for the limited broadcast
+   address, NULL for an address not seen on the LAN. */
+static const uint8_t *station_mac(uint32_t ip) {
+  if (ip == 0xffffffffu) return broadcast_mac;
+  for (size_t i = 0; i < MAX_STATIONS; i++) {
+    if (the_router->stations[i].ip == ip) return the_router->stations[i].mac;
+  }
+  return NULL;
+}
+
+static int is_service_addr(uint32_t ip) {
+  for (size_t i = 0; i < MAX_SERVICE_ADDRS; i++) {
+    if (ip != 0 && the_router->services[i] == ip) return 1;
+  }
+  return 0;
+}
 
 /* Recomputes the IPv4 header checksum and the TCP/UDP checksum of a contiguous packet. */
 static void fix_checksums(uint8_t *ip, size_t ip_len) {
@@ -155,10 +207,11 @@ static void send_frame(uint8_t *frame, size_t len) {
   lmw_host_link_output(lmw_netif_link_id(the_router->nif), frame, len);
 }
 
-/* Builds an Ethernet + IPv4 header toward the device; returns the IP header pointer. */
-static uint8_t *build_ip(uint8_t *frame, uint8_t proto, uint32_t src, uint32_t dst, size_t l4_len) {
-  memcpy(frame, the_router->dev_mac, 6);
-  memcpy(frame + 6, lmw_netif_lwip(the_router->nif)->hwaddr, 6);
+/* Builds an Ethernet + IPv4 header toward the station with MAC `to`; returns the IP
+   header pointer. */
+static uint8_t *build_ip(uint8_t *frame, const uint8_t *to, uint8_t proto, uint32_t src, uint32_t dst, size_t l4_len) {
+  memcpy(frame, to, 6);
+  memcpy(frame + 6, router_mac(), 6);
   wr16(frame + 12, ETHTYPE_IP);
   uint8_t *ip = frame + ETH_HDR;
   memset(ip, 0, 20);
@@ -181,11 +234,12 @@ static void wr32be(uint8_t *p, uint32_t v) {
 
 /* A RST answering the device's segment `seg_ip` (RFC 9293 3.10.7.1): for a segment with
    ACK, SEQ = its ACK; otherwise ACK = its SEQ + its length (SYN and FIN count one). */
-static void send_rst(const uint8_t *seg_ip) {
+static void send_rst(const uint8_t *seg_frame) {
   uint8_t frame[ETH_HDR + 40];
+  const uint8_t *seg_ip = seg_frame + ETH_HDR;
   size_t ihl = (size_t)(seg_ip[0] & 0x0f) * 4;
   const uint8_t *tcp = seg_ip + ihl;
-  uint8_t *ip = build_ip(frame, IP_PROTO_TCP, rd32(seg_ip + 16), rd32(seg_ip + 12), 20);
+  uint8_t *ip = build_ip(frame, seg_frame + 6, IP_PROTO_TCP, rd32(seg_ip + 16), rd32(seg_ip + 12), 20);
   uint8_t *t = ip + 20;
   memset(t, 0, 20);
   memcpy(t, tcp + 2, 2);     /* source port: the destination the device asked for */
@@ -209,9 +263,10 @@ static int proxy_arp(const uint8_t *frame, size_t len) {
   const uint8_t *arp = frame + ETH_HDR;
   if (rd16(arp + 6) != 1 /* request */) return 0;
   uint32_t target = rd32(arp + 24), sender = rd32(arp + 14);
-  if (target == router_ip() || target == sender) return 0; /* lwIP answers for itself */
+  /* lwIP answers for the router's own address; probes (sender 0.0.0.0) get no answer. */
+  if (!is_service_addr(target) || sender == 0 || target == sender) return 0;
   uint8_t reply[ETH_HDR + 28];
-  const uint8_t *mine = lmw_netif_lwip(the_router->nif)->hwaddr;
+  const uint8_t *mine = router_mac();
   memcpy(reply, frame + 6, 6);
   memcpy(reply + 6, mine, 6);
   wr16(reply + 12, ETHTYPE_ARP);
@@ -226,10 +281,32 @@ static int proxy_arp(const uint8_t *frame, size_t len) {
   return 1;
 }
 
+/* A TCP segment of a connection the router's own lwIP opened (an inbound forward). */
+static int own_connection(uint32_t src, uint16_t sport, uint16_t dport) {
+  struct tcp_pcb *lists[2] = {tcp_active_pcbs, tcp_tw_pcbs};
+  for (int i = 0; i < 2; i++) {
+    for (struct tcp_pcb *pcb = lists[i]; pcb; pcb = pcb->next) {
+      if (pcb->local_port == dport && pcb->remote_port == sport && ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) == src) {
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
+/* A UDP port of the router's own lwIP (an inbound forward's socket). */
+static int own_udp_port(uint16_t dport) {
+  for (struct udp_pcb *pcb = udp_pcbs; pcb; pcb = pcb->next) {
+    if (pcb->local_port == dport) return 1;
+  }
+  return 0;
+}
+
 int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
   if (the_router == NULL || the_router->nif != n || len < ETH_HDR) return 0;
-  memcpy(the_router->dev_mac, frame + 6, 6);
-  the_router->have_dev_mac = 1;
+  /* A switch floods frames for MACs it has not learned yet: not ours, not routed. */
+  if (!(frame[0] & 1) && memcmp(frame, router_mac(), 6) != 0) return 1;
+  if (rd16(frame + 12) == ETHTYPE_ARP && len >= ETH_HDR + 28) station_learn(rd32(frame + ETH_HDR + 14), frame + 6);
   if (proxy_arp(frame, len)) return 1;
   if (rd16(frame + 12) != ETHTYPE_IP || len < ETH_HDR + 20) return 0;
   uint8_t *ip = frame + ETH_HDR;
@@ -238,11 +315,21 @@ int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
   if ((ip[0] >> 4) != 4 || ihl < 20 || total > len - ETH_HDR || total < ihl + 8) return 1; /* malformed: drop */
   uint32_t dst = rd32(ip + 16);
   uint8_t *l4 = ip + ihl;
-  /* TCP (but not to its listener port) and UDP to the router's own address are flows to
-     the host's loopback, as in QEMU's user networking; anything else for it is lwIP's. */
+  station_learn(rd32(ip + 12), frame + 6);
+  /* DHCP (to the broadcast address or to the router) is the host's, like other UDP. */
+  if (ip[9] == IP_PROTO_UDP && rd16(l4 + 2) == DHCP_SERVER_PORT && (dst == 0xffffffffu || dst == router_ip())) {
+    if ((rd16(ip + 6) & 0x3fff) == 0) lmw_host_router_udp(ip, total);
+    return 1;
+  }
+  /* TCP (but not to its listener port, nor of its own connections) and UDP to the
+     router's own address are flows to the host's loopback, as in QEMU's user networking;
+     anything else for it is lwIP's. */
   int to_host = dst == router_ip() &&
-                ((ip[9] == IP_PROTO_TCP && rd16(l4 + 2) != LMW_ROUTER_TCP_PORT) || ip[9] == IP_PROTO_UDP);
+                ((ip[9] == IP_PROTO_TCP && rd16(l4 + 2) != LMW_ROUTER_TCP_PORT &&
+                  !own_connection(rd32(ip + 12), rd16(l4), rd16(l4 + 2))) ||
+                 (ip[9] == IP_PROTO_UDP && !own_udp_port(rd16(l4 + 2))));
   if ((dst == router_ip() && !to_host) || dst == 0xffffffffu) return 0;
+  if ((ip[16] & 0xf0) == 0xe0) return 1; /* multicast (mDNS, ...): stays on the LAN */
   if ((rd16(ip + 6) & 0x3fff) != 0) return 1; /* fragments: not handled, dropped */
 
   if (ip[9] == IP_PROTO_UDP) {
@@ -261,7 +348,7 @@ int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
   }
   if (f == NULL) {
     if (!(flags & TCP_SYN) || (flags & TCP_ACK)) {
-      if (!(flags & TCP_RST)) send_rst(ip); /* unknown connection */
+      if (!(flags & TCP_RST)) send_rst(frame); /* unknown connection */
       return 1;
     }
     flows_sweep();
@@ -369,7 +456,7 @@ int lmw_router_flow_accept(uint32_t flow_id) {
 int lmw_router_flow_reject(uint32_t flow_id) {
   struct flow *f = the_router ? flow_by_id(flow_id) : NULL;
   if (f == NULL || f->state != FLOW_PENDING) return ERR_VAL;
-  if (f->syn) send_rst(f->syn + ETH_HDR);
+  if (f->syn) send_rst(f->syn);
   flow_free(f);
   return ERR_OK;
 }
@@ -377,10 +464,12 @@ int lmw_router_flow_reject(uint32_t flow_id) {
 int lmw_router_udp_send(const char *src_ip, uint16_t src_port, const char *dst_ip, uint16_t dst_port,
                         const uint8_t *payload, size_t len) {
   ip4_addr_t s, d;
-  if (the_router == NULL || !the_router->have_dev_mac) return ERR_CONN;
+  if (the_router == NULL) return ERR_CONN;
   if (!ip4addr_aton(src_ip, &s) || !ip4addr_aton(dst_ip, &d) || len > 1472) return ERR_ARG;
+  const uint8_t *to = station_mac(ip4_addr_get_u32(&d));
+  if (to == NULL) return ERR_RTE; /* no station with that address has spoken yet */
   uint8_t frame[ETH_HDR + 20 + 8 + 1472];
-  uint8_t *ip = build_ip(frame, IP_PROTO_UDP, ip4_addr_get_u32(&s), ip4_addr_get_u32(&d), 8 + len);
+  uint8_t *ip = build_ip(frame, to, IP_PROTO_UDP, ip4_addr_get_u32(&s), ip4_addr_get_u32(&d), 8 + len);
   uint8_t *u = ip + 20;
   wr16(u, src_port);
   wr16(u + 2, dst_port);
@@ -390,6 +479,20 @@ int lmw_router_udp_send(const char *src_ip, uint16_t src_port, const char *dst_i
   fix_checksums(ip, 28 + len);
   send_frame(frame, ETH_HDR + 28 + len);
   return ERR_OK;
+}
+
+int lmw_router_add_address(const char *ip) {
+  ip4_addr_t a;
+  if (the_router == NULL) return ERR_CONN;
+  if (!ip4addr_aton(ip, &a) || ip4_addr_get_u32(&a) == 0) return ERR_ARG;
+  for (size_t i = 0; i < MAX_SERVICE_ADDRS; i++) {
+    if (the_router->services[i] == ip4_addr_get_u32(&a)) return ERR_OK;
+    if (the_router->services[i] == 0) {
+      the_router->services[i] = ip4_addr_get_u32(&a);
+      return ERR_OK;
+    }
+  }
+  return ERR_MEM;
 }
 
 void lmw_router_disable_for(lmw_netif *n) {

@@ -4,6 +4,7 @@ import { createNetwork } from "../../ts-bindings/src/network.js";
 import { KeyLog, PcapWriter, summarizeFrame } from "../../ts-bindings/src/link/pcap.js";
 import { localOrigin, type LocalOrigin } from "../helpers/origin.js";
 import { readAll } from "../helpers/stacks.js";
+import { parsePcap } from "../helpers/frames.js";
 
 let origin: LocalOrigin;
 
@@ -11,19 +12,6 @@ beforeAll(async () => {
   origin = await localOrigin((_req, res) => res.end("captured"));
 });
 afterAll(() => origin.close());
-
-function parsePcap(bytes: Uint8Array): Uint8Array[] {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  expect(dv.getUint32(0, true)).toBe(0xa1b2c3d4);
-  expect(dv.getUint32(20, true)).toBe(1); // Ethernet
-  const frames: Uint8Array[] = [];
-  for (let off = 24; off < bytes.length; ) {
-    const incl = dv.getUint32(off + 8, true);
-    frames.push(bytes.subarray(off + 16, off + 16 + incl));
-    off += 16 + incl;
-  }
-  return frames;
-}
 
 it("captures the link as pcap and logs keys that match the ClientHello", async () => {
   const pcap = new PcapWriter();

@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   ERR_NETIF: "a network interface could not be added",
   ERR_ROUTER: "the router could not be started",
   ERR_NO_DIALER: "no dialer: the network cannot reach the outside",
+  ERR_NO_DEVICE: "the network was made without the library's device (device: false); attach one",
+  ERR_DHCP: "the device got no address from the router's DHCP server in time",
+  ERR_FORWARD: "a forward's listener could not be opened on the host (port in use, no permission)",
+  ERR_LINK_FRAMING: "a stream link peer sent a frame length out of range (QEMU -netdev stream framing)",
   // Connections (lwIP, the router, the dialers)
   ERR_CONNECT: "lwIP refused to start the connection",
   ERR_LISTEN: "lwIP could not listen on the address and port",

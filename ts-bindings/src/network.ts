@@ -6,12 +6,15 @@ import { LmwEvent } from "./ffi/generated/exports.js";
 import { VERSION } from "./ffi/generated/version.js";
 import { LmwError } from "./errors.js";
 import { createFetch, type FetchClient, type FetchOptions, type LmwFetch } from "./http/index.js";
+import type { FrameTap, LinkEnd } from "./link/link-end.js";
 import { Netif } from "./link/netif.js";
-import { VirtualLink, type FrameTap } from "./link/virtual-link.js";
+import { Switch } from "./link/switch.js";
 import { isIPv4Literal } from "./router/dns-responder.js";
 import { Router } from "./router/router.js";
+import type { ActiveForward, Forwarder, ForwardRule } from "./router/forward.js";
 import type { ByteSocket } from "./device/socket-types.js";
 import type { Dialer } from "./dialer/types.js";
+import { hasMappings, MappingDialer, type ConnectToRule, type ResolveRule } from "./dialer/mapping.js";
 import { StackSocket } from "./device/socket.js";
 import { StackUdpSocket, type Datagram } from "./device/udp.js";
 import { Stack, type LogEntry } from "./device/stack.js";
@@ -23,6 +26,9 @@ export interface DeviceOptions {
   gateway?: string;
   dns?: string;
   mac?: string;
+  /** Get the address from the router's DHCP server with lwIP's own DHCP client (the
+   *  DISCOVER/OFFER/REQUEST/ACK exchange is on the link) instead of using `ip`. */
+  dhcp?: boolean;
 }
 
 export interface NetworkOptions {
@@ -30,12 +36,14 @@ export interface NetworkOptions {
   dialer?: Dialer;
   /** Defaults for every TLS connection (ca, alpn, versions, ciphers, ...). */
   tls?: TlsClientOptions;
-  /** Device addresses (QEMU user-networking defaults: 10.0.2.15/24, gw .2, DNS .3). */
-  device?: DeviceOptions;
+  /** Device addresses (QEMU user-networking defaults: 10.0.2.15/24, gw .2, DNS .3).
+   *  `false`: no device of the library's own; the router (10.0.2.2/24, DNS 10.0.2.3)
+   *  serves whatever `attach()` puts on the LAN. */
+  device?: DeviceOptions | false;
   /** Debug output of lwIP / Mbed TLS (levels 0-4) to onLog. */
   debug?: { lwip?: boolean; mbedtls?: number };
   onLog?: (entry: LogEntry) => void;
-  /** Sees every Ethernet frame on the device's link (a pcap writer, the playground). */
+  /** Sees every Ethernet frame on the LAN (a pcap writer, the playground). */
   onFrame?: FrameTap;
   /** Default timeouts in ms: TCP connect, TLS handshake (each 30000). */
   timeouts?: { connect?: number; handshake?: number };
@@ -43,6 +51,17 @@ export interface NetworkOptions {
   http?: FetchOptions;
   /** Resume TLS sessions per server name, port and configuration (default true). */
   tlsSessionCache?: boolean;
+  /** QEMU's hostfwd (Node only): listeners on 127.0.0.1:hostPort whose connections and
+   *  datagrams reach a station's port, opened by the router. "[tcp:|udp:]HOSTPORT:DEVICEPORT"
+   *  strings (parseForward) or { proto, hostPort, devicePort, deviceIp? }; the station is
+   *  the device's address by default (10.0.2.15). See Network.forwards for the ports. */
+  forward?: ReadonlyArray<string | ForwardRule>;
+  /** curl's --resolve for every TCP and UDP flow: "HOST:PORT:ADDR[,ADDR...]" or
+   *  { host, port, addresses }. The name still goes in SNI and Host (dialer/mapping.ts). */
+  resolve?: ReadonlyArray<string | ResolveRule>;
+  /** curl's --connect-to for every TCP and UDP flow: "HOST1:PORT1:HOST2:PORT2" (empty
+   *  fields: any / unchanged) or { host?, port?, toHost?, toPort? }. Applied before resolve. */
+  connectTo?: ReadonlyArray<string | ConnectToRule>;
 }
 
 export interface ConnectTcpOptions {
@@ -72,12 +91,13 @@ function checkTarget(host: unknown, port: unknown): void {
 export { isIPv4Literal };
 
 export class Network implements AsyncDisposable {
-  readonly device: Stack;
   readonly routerStack: Stack;
   readonly router: Router;
-  readonly link: VirtualLink;
+  /** The LAN: the router, the device (unless `device: false`) and every attached end. */
+  readonly link: Switch;
   readonly dialer: Dialer;
-  #deviceNetif: Netif;
+  #device: Stack | undefined;
+  #deviceNetif: Netif | undefined;
   #routerNetif: Netif;
   #options: NetworkOptions;
   #tlsConfigs = new Map<string, TlsConfig>();
@@ -86,25 +106,33 @@ export class Network implements AsyncDisposable {
   #sockets = new Set<ByteSocket>();
   #closed = false;
   #gateway: string;
+  #deviceIp: string;
+  #forwarder: Forwarder | undefined;
   #http: FetchClient;
   /** WHATWG fetch through the device stack (lwIP + altcp_tls + Mbed TLS). Rejects with
    *  an LmwError carrying a stable code (ERR_TLS_CERT_EXPIRED, ERR_DNS_NOT_FOUND, ...). */
   readonly fetch: LmwFetch;
 
-  private constructor(device: Stack, routerStack: Stack, dialer: Dialer, options: NetworkOptions) {
-    this.device = device;
+  private constructor(device: Stack | undefined, routerStack: Stack, dialer: Dialer, options: NetworkOptions) {
+    this.#device = device;
     this.routerStack = routerStack;
     this.dialer = dialer;
     this.#options = options;
-    const d = { ip: "10.0.2.15", netmask: "255.255.255.0", gateway: "10.0.2.2", dns: "10.0.2.3", mac: "52:54:00:12:34:56", ...options.device };
+    const d = { ip: "10.0.2.15", netmask: "255.255.255.0", gateway: "10.0.2.2", dns: "10.0.2.3", mac: "52:54:00:12:34:56", ...(options.device || {}) };
     this.#gateway = d.gateway;
-    this.#deviceNetif = new Netif(device, { mac: d.mac, ip: d.ip, netmask: d.netmask, gateway: d.gateway, isDefault: true });
+    this.#deviceIp = d.ip;
     this.#routerNetif = new Netif(routerStack, { mac: "52:55:0a:00:02:02", ip: d.gateway, netmask: d.netmask, isDefault: true });
-    this.link = new VirtualLink(this.#deviceNetif, this.#routerNetif);
+    this.link = new Switch();
     if (options.onFrame) this.link.addTap(options.onFrame);
-    this.router = new Router(routerStack, this.#routerNetif, { dialer, dnsIp: d.dns });
-    using dns = device.mem.cstring(d.dns);
-    device.mod._lmw_dns_set_server(0, dns.ptr);
+    this.link.attach(this.#routerNetif);
+    this.router = new Router(routerStack, this.#routerNetif, { dialer, dnsIp: d.dns, netmask: d.netmask });
+    if (device) {
+      const ip = d.dhcp ? "0.0.0.0" : d.ip;
+      this.#deviceNetif = new Netif(device, { mac: d.mac, ip, netmask: d.netmask, gateway: d.dhcp ? "0.0.0.0" : d.gateway, isDefault: true });
+      this.link.attach(this.#deviceNetif);
+      using dns = device.mem.cstring(d.dns);
+      device.mod._lmw_dns_set_server(0, dns.ptr);
+    }
     this.#http = createFetch({
       connect: (o) => o.tls
         ? this.connectTls({ host: o.host, port: o.port, servername: o.servername, alpn: o.alpn, signal: o.signal })
@@ -130,12 +158,58 @@ export class Network implements AsyncDisposable {
       const { NodeDialer } = (await import(/* @vite-ignore */ nodeDialer)) as typeof import("./dialer/node.js");
       dialer = new NodeDialer();
     }
+    // Rules are checked (ERR_INVALID_ARG) before any stack exists.
+    if (hasMappings(options)) dialer = new MappingDialer(dialer, options);
+    // Forward rules are checked before any stack exists (ERR_INVALID_ARG).
+    const forward = options.forward?.length ? await loadForward() : undefined;
+    const rules = forward?.forwardRules(options.forward!);
     const common = { onLog: options.onLog, debug: options.debug };
     const [device, router] = await Promise.all([
-      Stack.create({ name: "device", ...common }),
+      options.device === false ? undefined : Stack.create({ name: "device", ...common }),
       Stack.create({ name: "router", onLog: options.onLog }),
     ]);
-    return new Network(device, router, dialer, options);
+    const net = new Network(device, router, dialer, options);
+    if (options.device && options.device.dhcp) await net.#dhcp();
+    if (forward && rules) {
+      try {
+        net.#forwarder = await forward.Forwarder.start(router, rules, net.#deviceIp);
+      } catch (e) {
+        await net.close();
+        throw e;
+      }
+    }
+    return net;
+  }
+
+  /** The forwards listening, with the host ports actually used (hostPort 0 picks one). */
+  get forwards(): readonly ActiveForward[] {
+    return this.#forwarder?.forwards ?? [];
+  }
+
+  /** Waits for the device's lease (the router answers at once; lwIP retries on its own). */
+  async #dhcp(): Promise<void> {
+    try {
+      const lease = await this.#deviceNetif!.startDhcp(AbortSignal.timeout(this.#options.timeouts?.connect ?? 30_000));
+      this.#gateway = lease.gateway;
+      this.#deviceIp = lease.ip;
+    } catch (e) {
+      await this.close();
+      throw new LmwError("ERR_DHCP", "the device got no DHCP lease", { layer: "lwip", cause: e });
+    }
+  }
+
+  /** The library's device stack; ERR_NO_DEVICE for a network made with `device: false`. */
+  get device(): Stack {
+    if (!this.#device) throw new LmwError("ERR_NO_DEVICE", "this network has no device of its own (device: false)", { layer: "api" });
+    return this.#device;
+  }
+
+  /** Puts `end` on the LAN with the router (a Pico program's netif, a StreamLinkEnd, a
+   *  Netif of another stack). It gets its address from the router's DHCP server or uses
+   *  a static one of 10.0.2.0/24. */
+  attach(end: LinkEnd): { detach(): void } {
+    if (this.#closed) throw new LmwError("ERR_NETWORK_CLOSED", "the network is closed", { layer: "api" });
+    return this.link.attach(end);
   }
 
   /** The address the device uses to reach `ip`: the device cannot route loopback, so
@@ -288,13 +362,14 @@ export class Network implements AsyncDisposable {
   /** Resource counters, for leak checks and the playground. */
   stats(): { deviceHeap: number; routerHeap: number; devicePcbs: number; routerPcbs: number; flows: number; asserts: number } {
     const pcbs = (s: Stack) => s.stat("tcp_active") + s.stat("tcp_time_wait") + s.stat("tcp_listen");
+    const device = this.#device;
     return {
-      deviceHeap: this.device.heapInUse(),
+      deviceHeap: device?.heapInUse() ?? 0,
       routerHeap: this.routerStack.heapInUse(),
-      devicePcbs: pcbs(this.device),
+      devicePcbs: device ? pcbs(device) : 0,
       routerPcbs: pcbs(this.routerStack),
       flows: this.router.flowCount(),
-      asserts: this.device.assertCount() + this.routerStack.assertCount(),
+      asserts: (device?.assertCount() ?? 0) + this.routerStack.assertCount(),
     };
   }
 
@@ -302,6 +377,7 @@ export class Network implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     await this.#http.close();
+    await this.#forwarder?.close();
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
     for (const u of this.#udpSockets) u.close();
@@ -311,9 +387,9 @@ export class Network implements AsyncDisposable {
     for (const cfg of this.#tlsConfigs.values()) cfg.dispose();
     this.#tlsConfigs.clear();
     this.link.dispose();
-    this.#deviceNetif.dispose();
+    this.#deviceNetif?.dispose();
     this.#routerNetif.dispose();
-    this.device.dispose();
+    this.#device?.dispose();
     this.routerStack.dispose();
     await this.dialer.close();
   }
@@ -321,6 +397,15 @@ export class Network implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The forwards' module: Node only, so it is loaded only when forwards are asked for. */
+async function loadForward(): Promise<typeof import("./router/forward.js")> {
+  if (typeof process === "undefined" || !process.versions?.node) {
+    throw new LmwError("ERR_INVALID_ARG", "forward needs Node: a browser cannot listen on host ports", { layer: "api" });
+  }
+  const path = "./router/forward.js"; // not static: bundlers must not pull node:net into browser builds
+  return (await import(/* @vite-ignore */ path)) as typeof import("./router/forward.js");
 }
 
 export function createNetwork(options: NetworkOptions = {}): Promise<Network> {

@@ -41,6 +41,8 @@ export interface SessionOptions {
   /** A request head was written on a connection (the exact bytes, as latin1 text). */
   onRequestHead?: (head: string) => void;
   onLog?: NetworkOptions["onLog"];
+  resolve?: NetworkOptions["resolve"];
+  connectTo?: NetworkOptions["connectTo"];
 }
 
 const connectErrors = new WeakSet<object>();
@@ -129,6 +131,8 @@ export class Session implements AsyncDisposable {
       tls: { ...options.tls, keylog: options.keylog || options.tls?.keylog },
       timeouts: options.connectTimeout !== undefined ? { connect: options.connectTimeout, handshake: options.connectTimeout } : undefined,
       onFrame: pcap?.tap,
+      resolve: options.resolve,
+      connectTo: options.connectTo,
       onLog: (entry) => {
         if (entry.source === "keylog") keylog?.add(entry.text);
         else options.onLog?.(entry);

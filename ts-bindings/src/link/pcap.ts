@@ -1,6 +1,7 @@
 // Packet captures Wireshark opens: classic pcap (LINKTYPE_ETHERNET), one record per frame
 // on the device's link, and the TLS key log (NSS format) to decrypt them.
-import type { FrameTap } from "./virtual-link.js";
+import type { FrameTap } from "./link-end.js";
+import { dhcpTypeName, parseDhcp } from "../router/dhcp-server.js";
 
 const LINKTYPE_ETHERNET = 1;
 
@@ -100,7 +101,12 @@ export function summarizeFrame(f: Uint8Array): string {
   if (proto === 17 && f.length >= l4 + 8) {
     const sp = (f[l4]! << 8) | f[l4 + 1]!;
     const dp = (f[l4 + 2]! << 8) | f[l4 + 3]!;
-    return `UDP ${src}:${sp} > ${dst}:${dp}${sp === 53 || dp === 53 ? " (DNS)" : ""} len=${total - ihl - 8}`;
+    let what = sp === 53 || dp === 53 ? " (DNS)" : "";
+    if ((sp === 67 && dp === 68) || (sp === 68 && dp === 67)) {
+      const m = parseDhcp(f.subarray(l4 + 8, 14 + total));
+      what = m ? ` (DHCP ${dhcpTypeName(m.type)}${m.yiaddr !== "0.0.0.0" ? ` ${m.yiaddr}` : ""})` : " (DHCP)";
+    }
+    return `UDP ${src}:${sp} > ${dst}:${dp}${what} len=${total - ihl - 8}`;
   }
   return `IPv4 proto ${proto} ${src} > ${dst} len=${total}`;
 }

@@ -1,19 +1,19 @@
 // The virtual Ethernet cable between two interfaces, and the taps (pcap) that watch it.
-import type { Netif } from "./netif.js";
+import type { FrameTap, LinkEnd } from "./link-end.js";
 
-export type FrameTap = (frame: Uint8Array, from: Netif, timeMs: number) => void;
+export type { FrameTap };
 
 /** A virtual Ethernet cable: what one end sends, the other receives, a microtask later
  *  (never inside the sender's C call). An optional tap sees every frame (pcap). */
 export class VirtualLink implements Disposable {
-  readonly a: Netif;
-  readonly b: Netif;
+  readonly a: LinkEnd;
+  readonly b: LinkEnd;
   #taps = new Set<FrameTap>();
-  #queue: [Netif, Uint8Array][] = [];
+  #queue: [LinkEnd, Uint8Array][] = [];
   #flushQueued = false;
   #closed = false;
 
-  constructor(a: Netif, b: Netif) {
+  constructor(a: LinkEnd, b: LinkEnd) {
     this.a = a;
     this.b = b;
     a.onFrame((frame) => this.#send(a, b, frame));
@@ -25,7 +25,7 @@ export class VirtualLink implements Disposable {
     return () => this.#taps.delete(tap);
   }
 
-  #send(from: Netif, to: Netif, frame: Uint8Array): void {
+  #send(from: LinkEnd, to: LinkEnd, frame: Uint8Array): void {
     if (this.#closed) return;
     for (const tap of this.#taps) tap(frame, from, Date.now());
     this.#queue.push([to, frame]);

@@ -1,6 +1,7 @@
 // The router's TypeScript half: for each flow the C NAT holds, dial the real destination
 // (names come back from the fake DNS), then let the device's SYN through and splice the
 // two streams; answer the device's DNS queries; relay UDP.
+import { DhcpServer } from "./dhcp-server.js";
 import { buildAnswer, FakeDns, isFakeAddress, isIPv4Literal, parseQuery } from "./dns-responder.js";
 import { LmwError } from "../errors.js";
 import { LmwEvent } from "../ffi/generated/exports.js";
@@ -14,6 +15,8 @@ export interface RouterOptions {
   dialer: Dialer & { resolve?(name: string): Promise<boolean> };
   /** The DNS server address the device uses (answered here). */
   dnsIp: string;
+  /** The LAN's netmask (default /24): the DHCP server hands it out. */
+  netmask?: string;
   /** Called for each flow (for logs and the playground's timeline). */
   onFlow?: (e: { target: string; host: string; port: number; ok: boolean; error?: LmwError; ms: number }) => void;
 }
@@ -25,6 +28,8 @@ function ipToString(b: Uint8Array, off: number): string {
 export class Router {
   readonly stack: Stack;
   readonly fakeDns = new FakeDns();
+  /** Leases addresses to the stations of the LAN (UDP port 67). */
+  readonly dhcp: DhcpServer;
   #options: RouterOptions;
   #listener: StackListener;
   #flowId: number;
@@ -39,11 +44,17 @@ export class Router {
     this.stack = stack;
     this.#ownIp = netif.ip;
     this.#options = options;
+    this.dhcp = new DhcpServer({ serverIp: netif.ip, netmask: options.netmask ?? "255.255.255.0", dnsIp: options.dnsIp });
     this.#flowId = stack.register((kind, arg) => {
       if (kind === LmwEvent.FLOW) void this.#onFlow(arg);
     });
     const err = stack.mod._lmw_router_enable(netif.ptr, this.#flowId);
     if (err !== 0) throw new LmwError("ERR_ROUTER", `cannot enable the router (${err})`, { layer: "lwip", nativeCode: err });
+    {
+      using dns = stack.mem.cstring(options.dnsIp);
+      const e = stack.mod._lmw_router_add_address(dns.ptr);
+      if (e !== 0) throw new LmwError("ERR_ROUTER", `bad DNS address ${options.dnsIp} (${e})`, { layer: "lwip", nativeCode: e });
+    }
     // The port the C NAT sends every flow to (native/router/router.h), read from the module.
     const port = stack.constant("ROUTER_TCP_PORT");
     this.#listener = new StackListener(stack, { ip: netif.ip, port, backlog: 250 }, (s) => this.#onAccepted(s));
@@ -139,6 +150,11 @@ export class Router {
     const dport = dv.getUint16(ihl + 2);
     const ulen = dv.getUint16(ihl + 4);
     const payload = packet.slice(ihl + 8, ihl + Math.min(ulen, packet.length - ihl));
+    if (dport === 67 && (dst === "255.255.255.255" || dst === this.#ownIp)) {
+      const reply = this.dhcp.handle(payload);
+      if (reply) this.#sendUdp(this.#ownIp, 67, reply.to, 68, reply.payload);
+      return;
+    }
     if (dst === this.#options.dnsIp && dport === 53) {
       void this.#answerDns(payload, src, sport);
       return;
