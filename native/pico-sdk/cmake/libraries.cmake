@@ -21,9 +21,9 @@ function(pico_host_library NAME)
 endfunction()
 
 # ---- the runtime under everything: host seam, time, stdio, panic -----------------------
-if(PICO_PLATFORM STREQUAL "wasm")
-  set(HOST_SRC ${SDK}/host/host_wasm.c)
-else()
+# WASM: the seam is imported (host/library_pico.js), nothing to compile.
+set(HOST_SRC)
+if(PICO_PLATFORM STREQUAL "host")
   set(HOST_SRC ${SDK}/host/host_native.c)
 endif()
 pico_host_library(pico_host_runtime
