@@ -5,7 +5,7 @@
 import { randomFillSync } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
+import { dirname, resolve as resolvePath } from "node:path";
 import { compileFunction } from "node:vm";
 import { LmwError } from "../errors.js";
 import { parseMac } from "../link/netif.js";
@@ -143,7 +143,7 @@ export class WasmProgram implements LinkEnd {
   /** Loads the program and runs main(); settles when main returns, exit() is called, the
    *  program traps (ERR_PICO_TRAP with its last output lines) or `stop` is called. */
   async run(wasmPath: string): Promise<PicoExit> {
-    const gluePath = wasmPath.replace(/\.wasm$/, ".js");
+    const gluePath = resolvePath(wasmPath.replace(/\.wasm$/, ".js"));
     let factory: Factory;
     let wasmBinary: Uint8Array;
     try {
