@@ -171,7 +171,12 @@ export class WasmProgram implements LinkEnd {
     } catch (e) {
       throw new LmwError("ERR_PICO_START", `cannot instantiate ${wasmPath}: ${(e as Error).message}`, { layer: "api", cause: e });
     }
-    o.deterministic?.clock.started(this.id);
+    const clock = o.deterministic?.clock;
+    if (clock) {
+      // main starts when the scheduler says (as a wait at time 0): one program at a time.
+      clock.started(this.id);
+      await new Promise<void>((resolve) => clock.sleep(this.id, 0, false, resolve));
+    }
     try {
       const code = await mod.ccall("main", "number", ["number", "number"], [0, 0], { async: true });
       return { exitCode: code & 0xff };

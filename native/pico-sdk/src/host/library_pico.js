@@ -44,7 +44,8 @@ mergeInto(LibraryManager.library, {
     Module.picoHost.gpio(pin, value);
   },
   pico_host_abort: function () {
+    // Not abort(): that prints its own text. The runner reports this, with the output.
     Module.picoHost.aborting();
-    abort('the program stopped (panic)');
+    throw new WebAssembly.RuntimeError('panic');
   },
 });
