@@ -1,8 +1,9 @@
 /* Mbed TLS for the example programs: TLS 1.2 clients and servers with ECDHE (ECDSA or RSA
  * certificates), AES-GCM and ChaCha20-Poly1305, entropy from the board
- * (MBEDTLS_ENTROPY_HARDWARE_ALT, the SDK's mbedtls_hardware_poll). No clock: certificate
- * dates are not checked (a Pico W has no calendar until it asks NTP), and nothing in a
- * handshake depends on the time, so deterministic runs match byte for byte. */
+ * (MBEDTLS_ENTROPY_HARDWARE_ALT, the SDK's mbedtls_hardware_poll). Time is the board's
+ * (time() counts seconds since boot, as on a Pico W until the program sets the clock), so
+ * certificate dates are not checked (no MBEDTLS_HAVE_TIME_DATE); lwIP's TLS layer needs
+ * MBEDTLS_HAVE_TIME (session start times). */
 #ifndef EXAMPLES_MBEDTLS_CONFIG_COMMON_H
 #define EXAMPLES_MBEDTLS_CONFIG_COMMON_H
 
@@ -11,6 +12,8 @@
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 #define MBEDTLS_ENTROPY_HARDWARE_ALT
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS /* lwIP's altcp_tls reads two private fields */
+#define MBEDTLS_HAVE_TIME
+#define MBEDTLS_PLATFORM_MS_TIME_ALT /* the SDK's mbedtls_ms_time() */
 
 #define MBEDTLS_SSL_PROTO_TLS1_2
 #define MBEDTLS_SSL_CLI_C

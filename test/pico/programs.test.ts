@@ -29,6 +29,7 @@ async function run(artifact: string, net: NetworkOptions = {}, onOutput?: (all: 
 
 async function echoServer() {
   const server = createServer((c) => {
+    c.on("error", () => {}); // the program's side may reset
     c.on("data", (d) => c.write(d));
     c.on("end", () => c.end());
   });

@@ -87,10 +87,10 @@ pico_host_library(pico_mbedtls
 # lwIP's altcp_tls over Mbed TLS 3.6: our adapter (native/tls/altcp_tls_36.c) around lwIP's file.
 pico_host_library(pico_lwip_mbedtls
   SOURCES ${NATIVE}/tls/altcp_tls_36.c ${APPS}/altcp_tls/altcp_tls_mbedtls_mem.c ${SDK}/pico_mbedtls/pico_altcp_tls_hooks.c
-  INCLUDES ${NATIVE}/tls
+  # (the adapter's compat headers and lwIP's private TLS headers: source properties would
+  # not reach targets of the program's own directory, so they are on the interface)
+  INCLUDES ${NATIVE}/tls ${NATIVE}/tls/compat ${APPS}/altcp_tls
   LINK pico_lwip pico_mbedtls)
-set_source_files_properties(${NATIVE}/tls/altcp_tls_36.c PROPERTIES
-  INCLUDE_DIRECTORIES "${NATIVE}/tls/compat;${APPS}/altcp_tls")
 
 # ---- cyw43_arch: the simulated Wi-Fi chip and its lwIP netif -------------------------------
 pico_host_library(pico_cyw43_arch

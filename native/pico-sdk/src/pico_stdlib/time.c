@@ -1,6 +1,8 @@
 /* pico_time on a host: the clock is the host's (virtual in deterministic mode), and every
  * wait goes through pico_idle_until(), which yields to the host. In the threadsafe_background
  * cyw43_arch the network's work runs inside waits, as its interrupts would on a device. */
+#include <time.h>
+
 #include "pico/time.h"
 #include "pico_host.h"
 
@@ -84,4 +86,13 @@ void busy_wait_us_32(uint32_t delay_us) {
 }
 void busy_wait_ms(uint32_t delay_ms) {
   busy_wait_us((uint64_t)delay_ms * 1000u);
+}
+
+/* The C library's time(): on a Pico W it counts from boot until the program sets the
+ * clock (the SDK's settimeofday / aon timer, not provided here), and so it does here: the
+ * same value natively and in WASM, and deterministic with the virtual clock. */
+time_t time(time_t *out) {
+  time_t now = (time_t)(time_us_64() / 1000000u);
+  if (out) *out = now;
+  return now;
 }
