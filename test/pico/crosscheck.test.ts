@@ -2,12 +2,16 @@
 // both Pico W programs, on one LAN with the router (DHCP), in deterministic mode (seeded
 // randomness in the programs, one virtual clock, one program running at a time). Built
 // natively and to WASM, the two runs must put exactly the same Ethernet frames on the LAN.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { Scheduler } from "../../ts-bindings/src/pico/deterministic.js";
 import { runPicoProgram } from "../../ts-bindings/src/pico/run.js";
 import type { PicoPlatform } from "../../ts-bindings/src/pico/build.js";
 import { FIRST_LEASE, PASSWORD, picoBuild, SSID, testPki } from "../helpers/pico.js";
+
+// Each test may build its program first (minutes on a cold cache, on 2 shared cores).
+vi.setConfig({ testTimeout: 30 * 60_000 });
 
 async function frames(platform: PicoPlatform, seed: number): Promise<{ frames: string[]; server: string; client: string }> {
   const pki = testPki();

@@ -6,10 +6,14 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { connect, createServer, type AddressInfo } from "node:net";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+
 import { createNetwork, type NetworkOptions } from "../../ts-bindings/src/network.js";
 import { runPicoProgram } from "../../ts-bindings/src/pico/run.js";
 import { HTTPS_HOST, PASSWORD, PLATFORMS, picoBuild, SSID, testPki } from "../helpers/pico.js";
+
+// Each test may build its program first (minutes on a cold cache, on 2 shared cores).
+vi.setConfig({ testTimeout: 30 * 60_000 });
 
 /** Runs `artifact` on a fresh network; the output is collected. */
 async function run(artifact: string, net: NetworkOptions = {}, onOutput?: (all: string) => void) {

@@ -2,10 +2,14 @@
 // output lines), --timeout, a wrong Wi-Fi password, and an SDK function the host SDK does
 // not provide (a link error naming it). Through the CLI's main(), as the command runs it.
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+
 import { LmwError } from "../../ts-bindings/src/errors.js";
 import { main, PICO_EXIT } from "../../ts-bindings/src/cli/pico.js";
 import { EXAMPLES, PASSWORD, PLATFORMS, picoBuild, SSID } from "../helpers/pico.js";
+
+// Each test may build its program first (minutes on a cold cache, on 2 shared cores).
+vi.setConfig({ testTimeout: 30 * 60_000 });
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();

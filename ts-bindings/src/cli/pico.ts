@@ -9,6 +9,7 @@ import { LmwError } from "../errors.js";
 import { PcapWriter } from "../link/pcap.js";
 import { createNetwork, type NetworkOptions } from "../network.js";
 import { buildPicoProgram, type PicoPlatform } from "../pico/build.js";
+import { Scheduler } from "../pico/deterministic.js";
 import { runPicoProgram } from "../pico/run.js";
 
 export const NAME = "lwip-pico";
@@ -137,9 +138,10 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     forward: values.forward as string[] | undefined,
     onFrame: pcap?.tap,
   };
-  const { deterministicSession } = await import("../pico/deterministic.js");
-  const det = values.deterministic ? deterministicSession(seed, netOptions) : undefined;
-  const net = await createNetwork(det?.networkOptions ?? netOptions);
+  // Deterministic: the programs' randomness is seeded and their clock virtual (the router's
+  // own timers keep the host's clock; they play no part in a LAN-only exchange).
+  const clock = values.deterministic ? new Scheduler() : undefined;
+  const net = await createNetwork(netOptions);
   const controller = new AbortController();
   const timer = timeout ? setTimeout(() => controller.abort(new Error("timeout")), timeout * 1000) : undefined;
   for (const f of net.forwards) io.stderr.write(`${NAME}: forwarding ${f.proto}:127.0.0.1:${f.hostPort} -> ${f.deviceIp}:${f.devicePort}\n`);
@@ -151,7 +153,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       signal: controller.signal,
       ssid: values.ssid as string | undefined,
       password: values.password as string | undefined,
-      deterministic: det ? { seed, clock: det.clock(net) } : undefined,
+      deterministic: clock ? { seed, clock } : undefined,
     });
     return exitCode;
   } catch (e) {

@@ -107,7 +107,9 @@ export async function buildPicoProgram(options: PicoBuildOptions): Promise<strin
     env.CCACHE_BASEDIR ??= "/";
     env.CCACHE_NOHASHDIR ??= "1";
   }
-  if (!existsSync(join(dir, "CMakeCache.txt"))) {
+  // Configured once per configuration (pico-programs.txt is written last: a failed
+  // configure is tried again).
+  if (!existsSync(join(dir, "pico-programs.txt"))) {
     mkdirSync(dir, { recursive: true });
     const args = [
       ...(which("ninja") ? ["-G", "Ninja"] : []),

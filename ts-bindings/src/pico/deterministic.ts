@@ -4,7 +4,6 @@
 // (if it waits for input), else moves the clock to the earliest deadline and wakes that
 // program. With seeded randomness in the programs (C, host_common.c), two runs with the
 // same seed put the same frames on the LAN in the same order - natively and in WASM.
-import type { NetworkOptions } from "../network.js";
 import type { VirtualClock } from "./program.js";
 
 interface Sleeper {
@@ -84,12 +83,4 @@ export class Scheduler implements VirtualClock {
     this.#running.add(id);
     s.wake();
   }
-}
-
-/** The options of a deterministic run: the network as given (the router's own clock is
- *  the network side's business), and one scheduler per network. */
-export function deterministicSession(seed: number, options: NetworkOptions): { networkOptions: NetworkOptions; clock(net: unknown): Scheduler } {
-  void seed;
-  const scheduler = new Scheduler();
-  return { networkOptions: options, clock: () => scheduler };
 }
