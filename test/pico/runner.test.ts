@@ -42,10 +42,10 @@ describe.each(PLATFORMS)("lwip-pico run, %s", (platform) => {
   });
 
   it("--timeout stops a program that waits for ever: exit 124", async () => {
-    // The TCP server waits for a client that never comes.
+    // The TCP server waits for a client that never comes (whether it is still starting or
+    // already listening when the time is up, it is stopped the same way).
     const [artifact] = await picoBuild("tcp_server", platform, ["tcp_server"]);
     const r = await cli(["run", artifact!, "--ssid", SSID, "--password", PASSWORD, "--timeout", "2"]);
-    expect(r.stdout).toContain("listening on 10.0.2.15 port 4242");
     expect(r.code).toBe(PICO_EXIT.TIMEOUT);
     expect(r.stderr).toContain("timeout");
   });
