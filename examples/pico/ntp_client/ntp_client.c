@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "pico/cyw43_arch.h"
+#include "example_wifi.h"
 #include "pico/stdlib.h"
 #include "lwip/dns.h"
 #include "lwip/pbuf.h"
@@ -58,13 +59,7 @@ static void on_dns(const char *name, const ip_addr_t *addr, void *arg) {
 }
 
 int main(void) {
-  stdio_init_all();
-  if (cyw43_arch_init()) return 1;
-  cyw43_arch_enable_sta_mode();
-  if (cyw43_arch_wifi_connect_timeout_ms(WIFI_SSID, WIFI_PASSWORD, CYW43_AUTH_WPA2_AES_PSK, 30000)) {
-    printf("failed to connect\n");
-    return 1;
-  }
+  if (example_join_wifi()) return 1;
   ip_addr_t addr;
   cyw43_arch_lwip_begin();
   pcb = udp_new_ip_type(IPADDR_TYPE_ANY);

@@ -1,6 +1,7 @@
 /* A TCP echo server as a Pico W program. lwIP runs in the background (the
  * threadsafe_background cyw43_arch), so main just sleeps until the one client is done. */
 #include "pico/cyw43_arch.h"
+#include "example_wifi.h"
 #include "pico/stdlib.h"
 #include "lwip/tcp.h"
 
@@ -41,13 +42,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *client, err_t err) {
 }
 
 int main(void) {
-  stdio_init_all();
-  if (cyw43_arch_init()) return 1;
-  cyw43_arch_enable_sta_mode();
-  if (cyw43_arch_wifi_connect_timeout_ms(WIFI_SSID, WIFI_PASSWORD, CYW43_AUTH_WPA2_AES_PSK, 30000)) {
-    printf("failed to connect\n");
-    return 1;
-  }
+  if (example_join_wifi()) return 1;
   cyw43_arch_lwip_begin();
   struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
   err_t err = tcp_bind(pcb, NULL, SERVER_PORT);

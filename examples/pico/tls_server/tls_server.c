@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pico/cyw43_arch.h"
+#include "example_wifi.h"
 #include "pico/stdlib.h"
 #include "lwip/altcp.h"
 #include "lwip/altcp_tls.h"
@@ -63,13 +64,7 @@ static err_t on_accept(void *arg, struct altcp_pcb *client, err_t err) {
 }
 
 int main(void) {
-  stdio_init_all();
-  if (cyw43_arch_init()) return 1;
-  cyw43_arch_enable_sta_mode();
-  if (cyw43_arch_wifi_connect_timeout_ms(WIFI_SSID, WIFI_PASSWORD, CYW43_AUTH_WPA2_AES_PSK, 30000)) {
-    printf("failed to connect\n");
-    return 1;
-  }
+  if (example_join_wifi()) return 1;
   struct altcp_tls_config *config = altcp_tls_create_config_server_privkey_cert(
       (const u8_t *)TLS_KEY_PEM, sizeof TLS_KEY_PEM, NULL, 0, (const u8_t *)TLS_CERT_PEM, sizeof TLS_CERT_PEM);
   if (!config) {

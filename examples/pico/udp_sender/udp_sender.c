@@ -3,18 +3,13 @@
 #include <string.h>
 
 #include "pico/cyw43_arch.h"
+#include "example_wifi.h"
 #include "pico/stdlib.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
 
 int main(void) {
-  stdio_init_all();
-  if (cyw43_arch_init()) return 1;
-  cyw43_arch_enable_sta_mode();
-  if (cyw43_arch_wifi_connect_timeout_ms(WIFI_SSID, WIFI_PASSWORD, CYW43_AUTH_WPA2_AES_PSK, 30000)) {
-    printf("failed to connect\n");
-    return 1;
-  }
+  if (example_join_wifi()) return 1;
   struct udp_pcb *pcb = udp_new();
   ip_addr_t addr;
   ipaddr_aton(SERVER_IP, &addr);

@@ -2,6 +2,7 @@
 #ifndef _PICO_H
 #define _PICO_H
 
+#include <assert.h> /* as the SDK's pico.h (through pico/assert.h): programs use assert() */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
