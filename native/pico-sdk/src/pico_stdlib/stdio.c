@@ -19,11 +19,34 @@ void stdio_set_translate_crlf(void *driver, bool translate) {
   (void)translate;
 }
 
+/* One byte read ahead, so that stdio_set_chars_available_callback can be told input is
+ * there before the program reads it. */
+static int lookahead = -1;
+static void (*chars_available)(void *);
+static void *chars_available_param;
+
+static int next_char(void) {
+  int c = lookahead >= 0 ? lookahead : pico_host_getchar();
+  lookahead = -1;
+  return c;
+}
+
+void stdio_set_chars_available_callback(void (*fn)(void *), void *param) {
+  chars_available = fn;
+  chars_available_param = param;
+}
+
+void pico_stdio_poll(void) {
+  if (!chars_available) return;
+  if (lookahead < 0) lookahead = pico_host_getchar();
+  if (lookahead >= 0) chars_available(chars_available_param);
+}
+
 int getchar_timeout_us(uint32_t timeout_us) {
   fflush(stdout);
   absolute_time_t deadline = make_timeout_time_us(timeout_us);
   for (;;) {
-    int c = pico_host_getchar();
+    int c = next_char();
     if (c >= 0) return c;
     if (time_us_64() >= deadline) return PICO_ERROR_TIMEOUT;
     pico_idle_until((double)deadline, 1);

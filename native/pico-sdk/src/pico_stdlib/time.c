@@ -46,6 +46,7 @@ void pico_idle_until(double until_us, int wake_on_input) {
     if (now >= until_us) return;
     /* In the background mode a frame wakes the wait: the network runs, the sleep goes on. */
     if (target > now) pico_host_wait(target, wake_on_input || background);
+    pico_stdio_poll();
     if (wake_on_input) {
       if (background) run_background();
       return; /* the caller checks what it waits for */

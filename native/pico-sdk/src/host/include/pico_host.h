@@ -59,6 +59,9 @@ void pico_host_abort(void) __attribute__((noreturn));
 /* ---- shared C on top of the seam ---- */
 /** Waits until `until_us`; in background mode the network runs meanwhile (pico_stdlib/time.c). */
 void pico_idle_until(double until_us, int wake_on_input);
+/** Tells stdio_set_chars_available_callback's callback, if any, that input is waiting
+ *  (pico_stdlib/stdio.c; called after each wait). */
+void pico_stdio_poll(void);
 /** Background work (the threadsafe_background cyw43_arch registers it): `service` runs due
  *  network work and `next_us` says when work is next due. */
 void pico_set_background(void (*service)(void), double (*next_us)(void));
