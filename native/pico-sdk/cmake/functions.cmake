@@ -61,7 +61,8 @@ function(pico_set_lwip_httpd_content TARGET SCOPE)
   add_custom_command(OUTPUT ${OUT}
     COMMAND ${CMAKE_COMMAND} "-DFILES=${FILES_JOINED}" -DOUT=${OUT} -P ${PICO_SDK_PATH}/cmake/makefsdata.cmake
     DEPENDS ${FILES} ${PICO_SDK_PATH}/cmake/makefsdata.cmake
-    COMMENT "Generating the httpd content of ${TARGET}")
+    COMMENT "Generating the httpd content of ${TARGET}"
+    VERBATIM)
   add_custom_target(${TARGET}_fsdata_gen DEPENDS ${OUT})
   add_dependencies(${TARGET} ${TARGET}_fsdata_gen)
   target_compile_definitions(${TARGET} ${SCOPE} HTTPD_FSDATA_FILE="pico_fsdata.inc")
