@@ -7,8 +7,9 @@
 // the same lwIP and Mbed TLS options hits the same objects.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LmwError } from "../errors.js";
 
@@ -82,6 +83,43 @@ function digest(output: string): string {
   return (key.length ? key : lines).slice(-40).join("\n");
 }
 
+/** One build at a time per build directory, across processes (test files build the same
+ *  programs in parallel workers; CMake and Ninja do not lock a directory themselves). A
+ *  lock whose owner is gone is taken over. */
+async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${dir}.lock`;
+  mkdirSync(dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
+      break;
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(join(lock, "pid"), "utf8"));
+      } catch {
+        // being created or removed: look again
+      }
+      let alive = true;
+      if (owner > 0) {
+        try {
+          process.kill(owner, 0);
+        } catch {
+          alive = false;
+        }
+      }
+      if (!alive) rmSync(lock, { recursive: true, force: true });
+      else await sleep(250);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Builds and returns the artifact paths: `<dir>/<target>.wasm` (with its `.js` glue beside
  *  it) or `<dir>/<target>` natively. Throws ERR_PICO_BUILD with the compiler's errors (a
  *  call to an SDK function this SDK lacks is an undefined symbol naming it). */
@@ -107,38 +145,41 @@ export async function buildPicoProgram(options: PicoBuildOptions): Promise<strin
     env.CCACHE_BASEDIR ??= "/";
     env.CCACHE_NOHASHDIR ??= "1";
   }
-  // Configured once per configuration (pico-programs.txt is written last: a failed
-  // configure is tried again).
-  if (!existsSync(join(dir, "pico-programs.txt"))) {
-    mkdirSync(dir, { recursive: true });
-    const args = [
-      ...(which("ninja") ? ["-G", "Ninja"] : []),
-      "-S", join(PICO_SDK_PATH, "tools", "project"), "-B", dir,
-      `-DPICO_SDK_PATH=${PICO_SDK_PATH}`, `-DPICO_PROGRAM_DIR=${folder}`,
-      `-DPICO_PLATFORM=${platform === "wasm" ? "wasm" : "host"}`,
-      `-DLWIP_SRC=${lwip}`, `-DMBEDTLS_SRC=${mbedtls}`,
-      // Release, as the SDK's default build type: NDEBUG, so a program's LWIP_DEBUG
-      // follows its own lwipopts.h as on a device.
-      "-DCMAKE_BUILD_TYPE=Release",
-      ...(ccache ? [`-DCMAKE_C_COMPILER_LAUNCHER=${ccache}`] : []),
-      ...defines.map(([k, v]) => `-D${k}=${v}`),
-    ];
-    const r = platform === "wasm" ? await run("emcmake", ["cmake", ...args], env, options.onOutput) : await run("cmake", args, env, options.onOutput);
-    if (r.code !== 0) {
-      throw new LmwError("ERR_PICO_BUILD", `CMake could not configure ${folder}:\n${digest(r.output)}`, { layer: "setup" });
+  const { programs, targets } = await withLock(dir, async () => {
+    // Configured once per configuration (pico-programs.txt is written last: a failed
+    // configure is tried again).
+    if (!existsSync(join(dir, "pico-programs.txt"))) {
+      mkdirSync(dir, { recursive: true });
+      const args = [
+        ...(which("ninja") ? ["-G", "Ninja"] : []),
+        "-S", join(PICO_SDK_PATH, "tools", "project"), "-B", dir,
+        `-DPICO_SDK_PATH=${PICO_SDK_PATH}`, `-DPICO_PROGRAM_DIR=${folder}`,
+        `-DPICO_PLATFORM=${platform === "wasm" ? "wasm" : "host"}`,
+        `-DLWIP_SRC=${lwip}`, `-DMBEDTLS_SRC=${mbedtls}`,
+        // Release, as the SDK's default build type: NDEBUG, so a program's LWIP_DEBUG
+        // follows its own lwipopts.h as on a device.
+        "-DCMAKE_BUILD_TYPE=Release",
+        ...(ccache ? [`-DCMAKE_C_COMPILER_LAUNCHER=${ccache}`] : []),
+        ...defines.map(([k, v]) => `-D${k}=${v}`),
+      ];
+      const r = platform === "wasm" ? await run("emcmake", ["cmake", ...args], env, options.onOutput) : await run("cmake", args, env, options.onOutput);
+      if (r.code !== 0) {
+        throw new LmwError("ERR_PICO_BUILD", `CMake could not configure ${folder}:\n${digest(r.output)}`, { layer: "setup" });
+      }
     }
-  }
-  const programs = new Map(readFileSync(join(dir, "pico-programs.txt"), "utf8").split("\n").filter(Boolean)
-    .map((l) => l.split("\t") as [string, string]));
-  const targets = options.targets?.length ? options.targets : [...programs.keys()];
-  for (const t of targets) {
-    if (!programs.has(t)) {
-      throw new LmwError("ERR_PICO_BUILD", `${folder} defines no program "${t}" (it has: ${[...programs.keys()].join(", ") || "none"}; -D options may enable more)`, { layer: "setup" });
+    const programs = new Map(readFileSync(join(dir, "pico-programs.txt"), "utf8").split("\n").filter(Boolean)
+      .map((l) => l.split("\t") as [string, string]));
+    const targets = options.targets?.length ? options.targets : [...programs.keys()];
+    for (const t of targets) {
+      if (!programs.has(t)) {
+        throw new LmwError("ERR_PICO_BUILD", `${folder} defines no program "${t}" (it has: ${[...programs.keys()].join(", ") || "none"}; -D options may enable more)`, { layer: "setup" });
+      }
     }
-  }
-  if (targets.length === 0) throw new LmwError("ERR_PICO_BUILD", `${folder} defines no program (check its -D options)`, { layer: "setup" });
-  const r = await run("cmake", ["--build", dir, "--target", ...targets], env, options.onOutput);
-  if (r.code !== 0) throw new LmwError("ERR_PICO_BUILD", `the build of ${targets.join(", ")} failed:\n${digest(r.output)}`, { layer: "setup" });
+    if (targets.length === 0) throw new LmwError("ERR_PICO_BUILD", `${folder} defines no program (check its -D options)`, { layer: "setup" });
+    const r = await run("cmake", ["--build", dir, "--target", ...targets], env, options.onOutput);
+    if (r.code !== 0) throw new LmwError("ERR_PICO_BUILD", `the build of ${targets.join(", ")} failed:\n${digest(r.output)}`, { layer: "setup" });
+    return { programs, targets };
+  });
 
   const artifacts: string[] = [];
   for (const t of targets) {
