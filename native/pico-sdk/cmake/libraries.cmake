@@ -47,7 +47,7 @@ pico_host_library(hardware_gpio SOURCES ${SDK}/hardware/gpio.c LINK pico_host_ru
 pico_host_library(hardware_adc SOURCES ${SDK}/hardware/adc.c LINK pico_host_runtime)
 pico_host_library(pico_unique_id SOURCES ${SDK}/pico_unique_id/unique_id.c
   INCLUDES ${SDK}/pico_unique_id/include LINK pico_host_runtime)
-pico_host_library(pico_stdlib LINK pico_host_runtime pico_stdio pico_time hardware_gpio pico_platform)
+pico_host_library(pico_stdlib LINK pico_host_runtime pico_stdio pico_time hardware_gpio pico_platform pico_unique_id)
 
 # ---- async_context ----------------------------------------------------------------------
 pico_host_library(pico_async_context_base SOURCES ${SDK}/pico_async_context/async_context.c

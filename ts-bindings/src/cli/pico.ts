@@ -44,7 +44,7 @@ DNS (10.0.2.3), NAT to real sockets (127.0.0.1 is reached as 10.0.2.2).
   --pcap <file>              write a capture of the LAN (pcap)
   --timeout <s>              stop the program after s seconds (exit ${PICO_EXIT.TIMEOUT})
   --deterministic --seed <n> seeded randomness and a virtual clock
-stdout is the program's stdout; everything else goes to stderr.
+stdout is the program's stdout; everything else goes to stderr (the LED's changes too).
 
 Exit codes of run: main's return value (or exit()'s), and
   ${PICO_EXIT.USAGE}    bad option or argument
@@ -150,6 +150,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       stdout: (t) => io.stdout.write(t),
       stderr: (t) => io.stderr.write(t),
       stdin: io.stdin,
+      onLed: (on) => io.stderr.write(`${NAME}: LED ${on ? "on" : "off"}\n`),
       signal: controller.signal,
       ssid: values.ssid as string | undefined,
       password: values.password as string | undefined,
