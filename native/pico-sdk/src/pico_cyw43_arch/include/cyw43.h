@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* as the driver's headers: programs use memcpy/strlen after including it */
 
 #include "cyw43_config.h"
 #include "cyw43_country.h"
@@ -143,6 +144,8 @@ void cyw43_wifi_ap_set_auth(cyw43_t *self, uint32_t auth);
 void cyw43_set_pio_clock_divisor(uint16_t clock_div_int, uint8_t clock_div_frac);
 
 /* HAL names programs use. */
+#define CYW43_HAL_MAC_WLAN0 0
+#define CYW43_HAL_MAC_BDADDR 1
 void cyw43_hal_get_mac(int idx, uint8_t buf[6]);
 uint32_t cyw43_hal_ticks_us(void);
 uint32_t cyw43_hal_ticks_ms(void);
