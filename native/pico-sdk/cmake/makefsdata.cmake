@@ -2,7 +2,8 @@
 # fsdata_file per file, name then HTTP header then content) from a list of files, for
 # pico_set_lwip_httpd_content. Run as: cmake -DFILES=a|b|c -DOUT=pico_fsdata.inc -P this.
 #   - names are paths below the files' common directory ("/index.shtml", "/img/x.png");
-#   - a ".gz" file is served under its name without ".gz", with Content-Encoding: gzip;
+#   - a ".gz" file keeps its name (pages link to it so) and is served as its inner type
+#     with Content-Encoding: gzip;
 #   - .shtml/.ssi/.shtm files are marked for SSI and get no Content-Length (the server
 #     expands their tags).
 string(REPLACE "|" ";" FILES "${FILES}")
@@ -31,11 +32,12 @@ foreach(f IN LISTS FILES)
   file(RELATIVE_PATH rel ${common} ${f})
   set(name "/${rel}")
   set(encoding "")
+  set(typed "${name}")
   if(name MATCHES "\\.gz$")
-    string(REGEX REPLACE "\\.gz$" "" name "${name}")
+    string(REGEX REPLACE "\\.gz$" "" typed "${name}")
     set(encoding "Content-Encoding: gzip\r\n")
   endif()
-  get_filename_component(ext ${name} LAST_EXT)
+  get_filename_component(ext ${typed} LAST_EXT)
   string(TOLOWER "${ext}" ext)
   set(type "application/octet-stream")
   if(ext MATCHES "^\\.(html|htm|shtml|shtm|ssi)$")
