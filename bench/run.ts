@@ -124,3 +124,7 @@ const relay = new URL("./shim-relay.ts", import.meta.url);
 if (existsSync(relay)) {
   spawnSync(process.execPath, ["--import", "tsx", relay.pathname], { stdio: "inherit" });
 }
+const pico = new URL("./pico.ts", import.meta.url);
+if (existsSync(pico)) {
+  spawnSync(process.execPath, ["--import", "tsx", pico.pathname], { stdio: "inherit" });
+}

@@ -227,6 +227,23 @@ function ensureChromium(): void {
   sh("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], { env });
 }
 
+/** Debian's ccache under the Pico program builds (lwip-pico build): a second program
+ *  with the same lwIP / Mbed TLS options reuses their objects. Optional. */
+function ensureCcache(): void {
+  if (which("ccache")) return;
+  if (process.getuid?.() !== 0 || !which("apt-get")) {
+    log("ccache not found (Debian's `ccache` package): Pico program builds will not share objects");
+    return;
+  }
+  log("installing Debian's ccache package for the Pico program builds (apt-get)");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  try {
+    sh("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "ccache"], { env });
+  } catch (e) {
+    log(`ccache could not be installed (${(e as Error).message.split("\n")[0]}); builds go on without it`);
+  }
+}
+
 // ---------------------------------------------------------------------------------
 // Build
 
@@ -290,6 +307,7 @@ export async function setup(argv: string[] = []): Promise<void> {
   buildDist();
   if (argv.includes("--for-tests")) {
     ensureChromium();
+    ensureCcache();
     // A representative part of Mbed TLS's own suites, natively and in WASM.
     const { buildSuites, REPRESENTATIVE_SUITES } = await import("./mbedtls-tests.js");
     log("building a part of Mbed TLS's test suites (native, wasm)");

@@ -38,3 +38,28 @@ set(LMW_EM_LINK_FLAGS_WEB
   -sEXPORT_ES6=1
   -sENVIRONMENT=web,worker
 )
+
+# Pico program modules (native/pico-sdk, PICO_PLATFORM=wasm): a program's blocking main()
+# runs under ASYNCIFY. Only these modules pay for it; the library's lmw.wasm never does.
+set(PICO_EM_LINK_FLAGS
+  -sASYNCIFY=1              # whole program: a wait reached through a function pointer
+                            # (an lwIP callback, an async_context worker) must unwind too;
+                            # restricted lists (ASYNCIFY_ONLY, IGNORE_INDIRECT) trap there
+  -sASYNCIFY_IMPORTS=[pico_host_wait] # the one import that yields (native/pico-sdk/src/host)
+  -sASYNCIFY_STACK_SIZE=65536 # unwinding saves the locals of every frame up to main
+  -sMODULARIZE=1
+  -sEXPORT_NAME=createPicoProgram
+  -sEXPORT_ES6=0            # CommonJS glue, loaded by the runner with wasmBinary (Node 20)
+  -sENVIRONMENT=node,web
+  -sFILESYSTEM=0            # stdout through Module.print, stdin through the host seam
+  -sALLOW_MEMORY_GROWTH=1
+  -sINITIAL_MEMORY=16777216
+  -sTOTAL_STACK=262144      # Mbed TLS handshakes on the program's stack
+  -sINVOKE_RUN=0            # the runner calls main when the link is attached
+  -sEXIT_RUNTIME=1          # exit() ends the program with its status (Module.quit)
+  -sNODEJS_CATCH_EXIT=0
+  -sNODEJS_CATCH_REJECTION=0
+  -sDYNAMIC_EXECUTION=0
+  -sEXPORTED_FUNCTIONS=[_main]
+  -sEXPORTED_RUNTIME_METHODS=[ccall]
+)

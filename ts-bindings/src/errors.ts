@@ -30,6 +30,9 @@ export const ERROR_CODES = {
   ERR_NO_DEVICE: "the network was made without the library's device (device: false); attach one",
   ERR_DHCP: "the device got no address from the router's DHCP server in time",
   ERR_FORWARD: "a forward's listener could not be opened on the host (port in use, no permission)",
+  ERR_PICO_START: "a Pico program could not be started (artifact missing, not a program, spawn failed)",
+  ERR_PICO_TRAP: "a Pico program trapped or panicked (the message ends with its last lines of output)",
+  ERR_PICO_BUILD: "lwip-pico build failed (CMake or the compiler; the message has their output)",
   ERR_LINK_FRAMING: "a stream link peer sent a frame length out of range (QEMU -netdev stream framing)",
   // Connections (lwIP, the router, the dialers)
   ERR_CONNECT: "lwIP refused to start the connection",

@@ -1,0 +1,21 @@
+/* Country codes for cyw43_arch_init_with_country (two letters and a revision). */
+#ifndef CYW43_COUNTRY_H
+#define CYW43_COUNTRY_H
+
+#define CYW43_COUNTRY(A, B, REV) ((unsigned char)(A) | ((unsigned char)(B) << 8) | ((REV) << 16))
+#define CYW43_COUNTRY_WORLDWIDE CYW43_COUNTRY('X', 'X', 0)
+#define CYW43_COUNTRY_AUSTRALIA CYW43_COUNTRY('A', 'U', 0)
+#define CYW43_COUNTRY_CANADA CYW43_COUNTRY('C', 'A', 0)
+#define CYW43_COUNTRY_CHINA CYW43_COUNTRY('C', 'N', 0)
+#define CYW43_COUNTRY_FRANCE CYW43_COUNTRY('F', 'R', 0)
+#define CYW43_COUNTRY_GERMANY CYW43_COUNTRY('D', 'E', 0)
+#define CYW43_COUNTRY_INDIA CYW43_COUNTRY('I', 'N', 0)
+#define CYW43_COUNTRY_ITALY CYW43_COUNTRY('I', 'T', 0)
+#define CYW43_COUNTRY_JAPAN CYW43_COUNTRY('J', 'P', 0)
+#define CYW43_COUNTRY_NETHERLANDS CYW43_COUNTRY('N', 'L', 0)
+#define CYW43_COUNTRY_SPAIN CYW43_COUNTRY('E', 'S', 0)
+#define CYW43_COUNTRY_SWEDEN CYW43_COUNTRY('S', 'E', 0)
+#define CYW43_COUNTRY_UK CYW43_COUNTRY('G', 'B', 0)
+#define CYW43_COUNTRY_USA CYW43_COUNTRY('U', 'S', 0)
+
+#endif

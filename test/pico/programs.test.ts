@@ -1,0 +1,158 @@
+// The examples/pico programs, built natively and to WASM, run on a virtual network against
+// real local servers: the TCP client and server, the book's HTTPS client, the UDP sender
+// and the NTP client. Each program's own output and exit status say whether it worked.
+import { createSocket } from "node:dgram";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import { connect, createServer, type AddressInfo } from "node:net";
+import { describe, expect, it, vi } from "vitest";
+
+import { createNetwork, type NetworkOptions } from "../../ts-bindings/src/network.js";
+import { runPicoProgram } from "../../ts-bindings/src/pico/run.js";
+import { HTTPS_HOST, PASSWORD, PLATFORMS, picoBuild, SSID, testPki } from "../helpers/pico.js";
+
+// Each test may build its program first (minutes on a cold cache, on 2 shared cores).
+vi.setConfig({ testTimeout: 30 * 60_000 });
+
+/** Runs `artifact` on a fresh network; the output is collected. */
+async function run(artifact: string, net: NetworkOptions = {}, onOutput?: (all: string) => void) {
+  await using network = await createNetwork({ device: false, ...net });
+  let out = "";
+  const result = await runPicoProgram(network, artifact, {
+    ssid: SSID,
+    password: PASSWORD,
+    stdout: (t) => {
+      out += t;
+      onOutput?.(out);
+    },
+    signal: AbortSignal.timeout(60_000),
+  });
+  return { ...result, out, network };
+}
+
+async function echoServer() {
+  const server = createServer((c) => {
+    c.on("error", () => {}); // the program's side may reset
+    c.on("data", (d) => c.write(d));
+    c.on("end", () => c.end());
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { port: (server.address() as AddressInfo).port, [Symbol.asyncDispose]: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe.each(PLATFORMS)("Pico programs, %s", (platform) => {
+  it("the TCP client (poll mode) echoes a line through a local server, reached with --connect-to", async () => {
+    const [artifact] = await picoBuild("tcp_client", platform, ["tcp_client_poll"]);
+    await using echo = await echoServer();
+    // The program connects to 10.0.2.2:7007 (the host's loopback, as in QEMU); the rule
+    // sends the flow to the echo server's port instead.
+    const r = await run(artifact!, { connectTo: [`127.0.0.1:7007:127.0.0.1:${echo.port}`] });
+    expect(r.out).toContain("Connected, address 10.0.2.15");
+    expect(r.out).toContain("received 28 bytes: hello from a Pico W program");
+    expect(r.out).toContain("test passed");
+    expect(r.exitCode).toBe(0);
+  });
+
+  it("the TCP client in background mode: lwIP runs while main sleeps", async () => {
+    const [artifact] = await picoBuild("tcp_client", platform, ["tcp_client_background"]);
+    await using echo = await echoServer();
+    const r = await run(artifact!, { connectTo: [`127.0.0.1:7007:127.0.0.1:${echo.port}`] });
+    expect(r.out).toContain("test passed");
+    expect(r.exitCode).toBe(0);
+  });
+
+  it("the TCP server is reached from the host through --forward", async () => {
+    const [artifact] = await picoBuild("tcp_server", platform, ["tcp_server"]);
+    await using network = await createNetwork({ device: false, forward: ["tcp:0:4242"] });
+    const hostPort = network.forwards[0]!.hostPort;
+    let out = "";
+    let listening!: () => void;
+    const ready = new Promise<void>((r) => (listening = r));
+    const done = runPicoProgram(network, artifact!, {
+      ssid: SSID,
+      password: PASSWORD,
+      stdout: (t) => {
+        out += t;
+        if (out.includes("listening on")) listening();
+      },
+      signal: AbortSignal.timeout(60_000),
+    });
+    done.catch(() => {});
+    await Promise.race([ready, done]);
+    const socket = connect(hostPort, "127.0.0.1");
+    await once(socket, "connect");
+    socket.end("ping through the forward\n");
+    let echoed = "";
+    for await (const chunk of socket) echoed += String(chunk);
+    expect(echoed).toBe("ping through the forward\n");
+    const { exitCode } = await done;
+    expect(exitCode).toBe(0);
+    expect(out).toContain("client closed after 25 bytes");
+  });
+
+  it("the UDP sender's datagrams reach a local socket", async () => {
+    const [artifact] = await picoBuild("udp_sender", platform, ["udp_sender"]);
+    const sink = createSocket("udp4");
+    sink.bind(0, "127.0.0.1");
+    await once(sink, "listening");
+    const got: string[] = [];
+    sink.on("message", (m) => got.push(String(m)));
+    try {
+      const r = await run(artifact!, { connectTo: [`127.0.0.1:7008:127.0.0.1:${sink.address().port}`] });
+      expect(r.exitCode).toBe(0);
+      expect(r.out).toContain("sent beacon 3");
+      await expect.poll(() => got).toEqual(["beacon 1", "beacon 2", "beacon 3"]);
+    } finally {
+      sink.close();
+    }
+  });
+
+  it("the NTP client asks pool.ntp.org, which --connect-to and --resolve point at a local server", async () => {
+    const [artifact] = await picoBuild("ntp_client", platform, ["ntp_client"]);
+    const server = createSocket("udp4");
+    server.bind(0, "127.0.0.1");
+    await once(server, "listening");
+    const when = Date.UTC(2026, 0, 2, 3, 4, 5) / 1000;
+    server.on("message", (m, from) => {
+      if (m.length !== 48 || (m[0]! & 7) !== 3) return;
+      const reply = Buffer.alloc(48);
+      reply[0] = 0x1c; // version 3, mode 4 (server)
+      reply[1] = 2; // stratum
+      reply.writeUInt32BE(when + 2208988800, 40);
+      server.send(reply, from.port, from.address);
+    });
+    try {
+      const port = server.address().port;
+      // The flow to pool.ntp.org:123 goes to port `port` of the same name, which resolves
+      // to 127.0.0.1: no real DNS is asked.
+      const r = await run(artifact!, { connectTo: [`pool.ntp.org:123::${port}`], resolve: [`pool.ntp.org:${port}:127.0.0.1`] });
+      expect(r.out).toContain("got ntp response");
+      expect(r.out).toContain("02/01/2026 03:04:05");
+      expect(r.exitCode).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("the book's HTTPS client: blocking main loop, certificate verified, response printed", async () => {
+    const pki = testPki();
+    const [artifact] = await picoBuild("https_client", platform, ["https_client"], { HTTPS_CA_FILE: pki.ca });
+    const server = createHttpsServer({ cert: readFileSync(pki.cert), key: readFileSync(pki.key) }, (req, res) => {
+      res.end(`hello ${req.headers.host} from https\n`);
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const r = await run(artifact!, { connectTo: [`${HTTPS_HOST}:443:127.0.0.1:${port}`] });
+      expect(r.out).toContain("HTTP/1.1 200 OK");
+      expect(r.out).toContain(`hello ${HTTPS_HOST} from https`);
+      expect(r.out).toContain("test passed");
+      expect(r.exitCode).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+});

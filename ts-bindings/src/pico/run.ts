@@ -1,0 +1,45 @@
+// runPicoProgram(network, artifact, options): runs a Pico W program built by `lwip-pico
+// build` on a network's LAN - a `.wasm` program module in this process, anything else as a
+// native executable - and settles with main's return value.
+import { access, constants } from "node:fs/promises";
+import { LmwError } from "../errors.js";
+import type { Network } from "../network.js";
+import { runNative } from "./native-program.js";
+import { allocateMac, type PicoExit, type PicoRunOptions } from "./program.js";
+import { WasmProgram } from "./wasm-program.js";
+
+export type { PicoExit, PicoRunOptions } from "./program.js";
+
+/** Runs the program at `artifact` on `network` (made with `device: false`, or with the
+ *  library's device beside it). Resolves with `{ exitCode }` when main returns or the
+ *  program calls exit(); rejects with ERR_PICO_TRAP (a trap or panic; the message ends with
+ *  the last lines of output), ERR_PICO_START (the artifact cannot be loaded or started) or
+ *  ERR_ABORTED (options.signal). */
+export async function runPicoProgram(network: Network, artifact: string, options: PicoRunOptions = {}): Promise<PicoExit> {
+  options.signal?.throwIfAborted();
+  try {
+    await access(artifact, artifact.endsWith(".wasm") ? constants.R_OK : constants.X_OK);
+  } catch (e) {
+    throw new LmwError("ERR_PICO_START", `cannot run ${artifact}: ${(e as Error).message}`, { layer: "api", cause: e });
+  }
+  const mac = options.mac ?? allocateMac();
+  if (!artifact.endsWith(".wasm")) return runNative(network, artifact, options, mac);
+
+  const program = new WasmProgram(options, mac);
+  const attachment = network.attach(program);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      program.stop();
+      reject(new LmwError("ERR_ABORTED", "the program was stopped", { layer: "api", cause: options.signal?.reason }));
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    return await Promise.race([program.run(artifact), aborted]);
+  } finally {
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+    attachment.detach();
+  }
+}
