@@ -90,6 +90,10 @@ LMW_API int32_t lmw_stat(const char *name);
  *  makes it the default route. */
 LMW_API int lmw_netif_add(uint32_t link_id, const uint8_t *mac6, const char *ip, const char *netmask,
                           const char *gateway, int is_default, lmw_netif **out);
+/** Sets the netif's MTU (576..FAST_LINK_MTU; TCP's MSS follows it) and whether lwIP computes
+ *  and checks IP/TCP/UDP/ICMP checksums on it (1: all, as on a wire; 0: none, for an
+ *  in-memory link nobody captures). lmw_netif_add's netif: 1500 with checksums. */
+LMW_API int lmw_netif_set_link(lmw_netif *nif, uint32_t mtu, int checksums);
 /** Hands a received Ethernet frame to the netif (copied; the buffer may be rewritten in
  *  place by the router's NAT). */
 LMW_API int lmw_netif_input(lmw_netif *nif, uint8_t *frame, size_t len);
