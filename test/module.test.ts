@@ -7,7 +7,7 @@ import { Stack } from "../ts-bindings/src/device/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await Stack.create({ name: "test" });
+  stack = await Stack.create({ name: "test", debugBuild: true });
 });
 afterAll(() => stack.dispose());
 

@@ -21,6 +21,7 @@
 #include "lwip/udp.h"
 #include "netif/ethernet.h"
 
+#include "mbedtls/asn1.h"
 #include "mbedtls/base64.h"
 #include "mbedtls/debug.h"
 #include "mbedtls/error.h"
@@ -78,6 +79,10 @@ uint32_t lmw_timers_run(void) {
 #include "mbedtls/sha512.h"
 
 int lmw_selftest(int verbose) {
+#if !defined(MBEDTLS_SELF_TEST)
+  if (verbose) printf("  [ self-tests not built in (MBEDTLS_SELF_TEST is off) ]\n");
+  return -1;
+#else
   static const struct {
     const char *name;
     int (*fn)(int);
@@ -103,6 +108,7 @@ int lmw_selftest(int verbose) {
                       (int)(sizeof tests / sizeof tests[0]));
   fflush(stdout);
   return failed;
+#endif
 }
 
 extern int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen);
@@ -141,7 +147,9 @@ static int mbedtls_debug_level;
 void lmw_set_debug(int lwip_on, int mbedtls_level) {
   lmw_lwip_debug_types = lwip_on ? LWIP_DBG_ON : 0;
   mbedtls_debug_level = mbedtls_level < 0 ? 0 : mbedtls_level > 4 ? 4 : mbedtls_level;
+#if defined(MBEDTLS_DEBUG_C)
   mbedtls_debug_set_threshold(mbedtls_debug_level);
+#endif
 }
 
 const char *lmw_version(void) {
@@ -422,7 +430,37 @@ static void free_copy(uint8_t *copy, size_t len) {
   free(copy);
 }
 
+/* Concatenated DER certificates (the bundled roots): each parsed on its own, like PEM
+   bundles (mbedtls_x509_crt_parse reads one DER certificate only). Returns the number
+   that failed, or a negative error if none parsed or the framing is broken. */
+static int parse_der_crts(mbedtls_x509_crt *chain, const uint8_t *p, size_t len) {
+  int failed = 0, parsed = 0;
+  while (len > 0) {
+    const uint8_t *start = p;
+    unsigned char *q = (unsigned char *)p;
+    size_t body;
+    if (mbedtls_asn1_get_tag(&q, q + len, &body, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) {
+      return parsed ? failed + 1 : MBEDTLS_ERR_X509_INVALID_FORMAT;
+    }
+    size_t whole = (size_t)(q - start) + body;
+    if (mbedtls_x509_crt_parse_der(chain, start, whole) == 0) parsed++;
+    else failed++;
+    p = start + whole;
+    len -= whole;
+  }
+  return parsed ? failed : MBEDTLS_ERR_X509_INVALID_FORMAT;
+}
+
 static int parse_crts(mbedtls_x509_crt *chain, const uint8_t *data, size_t len) {
+  /* Two or more DER certificates back to back (a single one Mbed TLS reads as it is). */
+  if (len > 4 && data[0] == 0x30) {
+    unsigned char *q = (unsigned char *)data;
+    size_t body;
+    if (mbedtls_asn1_get_tag(&q, q + len, &body, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) == 0 &&
+        (size_t)(q - data) + body < len) {
+      return parse_der_crts(chain, data, len);
+    }
+  }
   uint8_t *copy;
   const uint8_t *in = pem_terminated(data, &len, &copy);
   if (in == NULL) return MBEDTLS_ERR_X509_ALLOC_FAILED;

@@ -27,8 +27,12 @@
 #define MBEDTLS_ENTROPY_HARDWARE_ALT    /* mbedtls_hardware_poll(): host randomness */
 #define MBEDTLS_ERROR_C
 #define MBEDTLS_VERSION_C
+/* Debug output and the self-tests: in the debug build only (LMW_DEBUG_BUILD: lmw_debug.wasm,
+ * and the native build); together 41 KB of the gzipped release module (186 -> 145 KB). */
+#if defined(LMW_DEBUG_BUILD)
 #define MBEDTLS_DEBUG_C
 #define MBEDTLS_SELF_TEST
+#endif
 
 /* ---- randomness ---- */
 #define MBEDTLS_ENTROPY_C

@@ -111,10 +111,14 @@
 /* IPv6 is off: the virtual link and the router's NAT are IPv4. */
 #define LWIP_IPV6                   0
 
-/* Debug output of the modules below goes to the host log. It is compiled in, and off until
- * lmw_set_debug() (the TypeScript `debug` option) sets lmw_lwip_debug_types, which lwIP
- * reads as LWIP_DBG_TYPES_ON at every LWIP_DEBUGF. */
+/* Debug output of the modules below goes to the host log. It is compiled into the debug
+ * build only (LMW_DEBUG_BUILD: lmw_debug.wasm, and the native build; measured, debug and
+ * self-tests together are 41 KB of the gzipped module), and off until lmw_set_debug() (the
+ * TypeScript `debug` option) sets lmw_lwip_debug_types, which lwIP reads as
+ * LWIP_DBG_TYPES_ON at every LWIP_DEBUGF. */
+#if defined(LMW_DEBUG_BUILD)
 #define LWIP_DEBUG                  1
+#endif
 extern unsigned char lmw_lwip_debug_types;
 #define LWIP_DBG_TYPES_ON           (lmw_lwip_debug_types)
 #define LWIP_DBG_MIN_LEVEL          LWIP_DBG_LEVEL_ALL

@@ -1,6 +1,6 @@
 // createNetwork(): the device stack (lwIP + altcp_tls + Mbed TLS) on a virtual Ethernet
 // link to the router stack, whose flows go to a Dialer. The user-facing API.
-import { BUNDLED_CA_PEM } from "./ffi/generated/ca-bundle.js";
+import { bundledCa } from "./ffi/ca-bundle.js";
 import { LwipErr } from "./ffi/generated/errors.js";
 import { LmwEvent } from "./ffi/generated/exports.js";
 import { VERSION } from "./ffi/generated/version.js";
@@ -194,14 +194,19 @@ export class Network implements AsyncDisposable {
     });
   }
 
-  #tlsConfig(options: TlsClientOptions): { cfg: TlsConfig; key: string } {
+  async #tlsConfig(options: TlsClientOptions): Promise<{ cfg: TlsConfig; key: string }> {
     const merged: TlsClientOptions = { ...this.#options.tls, ...options };
     const key = JSON.stringify([merged.ca ?? null, merged.dangerouslySkipVerification ?? false, merged.alpn ?? null,
       merged.minVersion ?? null, merged.maxVersion ?? null, merged.ciphers ?? null, merged.cert ?? null, merged.key ?? null, merged.keylog ?? false]);
     let cfg = this.#tlsConfigs.get(key);
     if (!cfg) {
-      cfg = TlsConfig.client(this.device, { ...merged, ca: merged.ca ?? BUNDLED_CA_PEM });
-      this.#tlsConfigs.set(key, cfg);
+      const ca = merged.ca ?? (await bundledCa()); // loaded on first use only
+      cfg = this.#tlsConfigs.get(key); // made by a concurrent call meanwhile?
+      if (!cfg) {
+        if (this.#closed) throw new LmwError("ERR_NETWORK_CLOSED", "the network is closed", { layer: "api" });
+        cfg = TlsConfig.client(this.device, { ...merged, ca });
+        this.#tlsConfigs.set(key, cfg);
+      }
     }
     return { cfg, key };
   }
@@ -260,9 +265,9 @@ export class Network implements AsyncDisposable {
   }
 
   /** A TLS connection from the device (lwIP altcp_tls over Mbed TLS), verified by default. */
-  connectTls(options: ConnectTlsOptions): Promise<StackSocket> {
+  async connectTls(options: ConnectTlsOptions): Promise<StackSocket> {
     const { host, port, signal, connectTimeout, servername, handshakeTimeout, ...tls } = options;
-    const { cfg, key } = this.#tlsConfig(tls);
+    const { cfg, key } = await this.#tlsConfig(tls);
     const name = servername ?? host; // an IP literal is checked against IP subjectAltNames
     return this.#open({ host, port, signal, connectTimeout }, cfg, name, handshakeTimeout, `${name}:${port}:${key}`);
   }
