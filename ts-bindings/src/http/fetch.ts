@@ -12,7 +12,8 @@ import { LmwError } from "../errors.js";
 import type { SocketInfo } from "../device/socket-types.js";
 import { decodeBody, parseContentEncoding } from "./decode.js";
 import type { HeaderList, ParseEvent, ParserLimits, ResponseHead } from "./parser.js";
-import { ConnectionPool, type Connection, type Connector, type Origin } from "./pool.js";
+import { ConnectionPool, type Connector, type Origin } from "./pool.js";
+import { BodyReads, readWithin } from "./reads.js";
 
 export type { Connector, ConnectOptions } from "./pool.js";
 
@@ -113,37 +114,6 @@ function now(): number {
   return performance.now();
 }
 
-/** Races a connection read against a deadline and the abort signal; either destroys the connection. */
-async function readWithin(
-  conn: Connection,
-  ms: number,
-  timeoutError: () => LmwError,
-  signal: AbortSignal,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
-  signal.throwIfAborted();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  const stop = new Promise<never>((_, reject) => {
-    if (ms > 0) {
-      timer = setTimeout(() => {
-        const e = timeoutError();
-        conn.destroy(e);
-        reject(e);
-      }, ms);
-    }
-    onAbort = () => {
-      conn.destroy(signal.reason);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([conn.read(), stop]);
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener("abort", onAbort!);
-  }
-}
 
 function serializeHead(hop: Hop, userAgent: string): Uint8Array {
   const { url, method, headers, body } = hop;
@@ -319,8 +289,12 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
     trailers.catch(() => {});
 
     const onAbort = () => fail(hop.signal.reason);
+    const idleError = () =>
+      new LmwError("ERR_TIMEOUT_IDLE", `no response body bytes from ${origin.host}:${origin.port} for ${settings.bodyTimeout} ms`, { layer: "http" });
+    const reads = new BodyReads(conn, settings.bodyTimeout, idleError);
     const cleanup = () => {
       finished = true;
+      reads.stop();
       hop.signal.removeEventListener("abort", onAbort);
     };
     const complete = (t: HeaderList) => {
@@ -346,9 +320,6 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
     }
     hop.signal.addEventListener("abort", onAbort, { once: true });
 
-    const idleError = () =>
-      new LmwError("ERR_TIMEOUT_IDLE", `no response body bytes from ${origin.host}:${origin.port} for ${settings.bodyTimeout} ms`, { layer: "http" });
-
     const raw = new ReadableStream<Uint8Array>(
       {
         start(c) {
@@ -371,7 +342,8 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
                 }
                 if (ev.type === "error") throw ev.error;
               }
-              const r = await readWithin(conn, settings.bodyTimeout, idleError, hop.signal);
+              if (hop.signal.aborted) throw hop.signal.reason;
+              const r = await reads.read();
               queue.push(...(r.done ? parser.finish() : parser.execute(r.value)));
             }
           } catch (e) {
