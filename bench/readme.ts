@@ -31,7 +31,8 @@ const fmt = (v: number | undefined, unit: string) =>
 
 export function renderTable(r: Results): string {
   const lines = [
-    `${r.runs} rounds of fresh processes taking turns, medians, ${r.date.slice(0, 10)}; ${r.machine.cpus} shared cores, Node ${r.machine.node}.`,
+    `${r.runs} rounds of fresh processes taking turns, ${r.date.slice(0, 10)}; ${r.machine.cpus} shared cores, Node ${r.machine.node}. ` +
+      "Values: medians over the rounds; ratio: the median of each round's ratio (the pair runs back to back).",
     "",
     "| measure | ours | compared with | ratio | target |",
     "|---|---|---|---|---|",

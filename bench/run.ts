@@ -88,8 +88,11 @@ for (const [suite, o] of [["chacha", chacha], ["aes", aes]] as const) {
     cases.push({ id: `bulk ${suite} ${client}`, c: { kind: "bulk", client, url: `${o.url}/bulk`, bytes: BULK } });
   }
 }
+// Each pair compared in the table runs back to back within a round.
 for (const client of ["node", "ours"] as const) {
   cases.push({ id: `handshake ${client}`, c: { kind: "handshake", client, url: `${chacha.url}/`, count: 22 } });
+}
+for (const client of ["node", "ours"] as const) {
   cases.push({ id: `requests ${client}`, c: { kind: "requests", client, url: `${chacha.url}/small`, count: 300 } });
 }
 cases.push({ id: "idle ours", c: { kind: "idle", client: "ours", url: `${chacha.url}/`, count: 16 } });
@@ -113,7 +116,7 @@ function runCase(n: Named): Promise<Result> {
   });
 }
 
-const results = new Map<string, Result[]>();
+const results = new Map<string, (Result & { round: number })[]>();
 const failures = new Map<string, string>();
 for (let round = 0; round < RUNS; round++) {
   const order = round % 2 === 0 ? selected : [...selected].reverse();
@@ -121,7 +124,7 @@ for (let round = 0; round < RUNS; round++) {
     try {
       const r = await runCase(n);
       if (!results.has(n.id)) results.set(n.id, []);
-      results.get(n.id)!.push(r);
+      results.get(n.id)!.push({ ...r, round });
       process.stderr.write(`round ${round + 1}/${RUNS} ${n.id}: ${r.value.toFixed(2)}${r.detail ? ` (${r.detail})` : ""}\n`);
     } catch (e) {
       failures.set(n.id, (e as Error).message.split("\n").slice(0, 3).join(" "));
@@ -177,38 +180,47 @@ async function pagePayload(): Promise<{ files: Record<string, number>; gzip: num
 
 // ---- the table ---------------------------------------------------------------------------
 const rows: Row[] = [];
-const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
+/** The median over rounds of ours / reference, each round's pair measured minutes apart at
+ *  most (the machine's load drifts more between rounds than within one). `refs` are ids
+ *  whose best value in a round is the reference (the faster peer). */
+function ratio(ours: string, refs: string[]): number | undefined {
+  const per: number[] = [];
+  for (const o of results.get(ours) ?? []) {
+    const ref = Math.max(...refs.map((id) => results.get(id)?.find((x) => x.round === o.round)?.value ?? 0));
+    if (ref > 0) per.push(o.value / ref);
+  }
+  return per.length ? median(per) : undefined;
+}
 for (const [suite, name] of [["chacha", "ChaCha20-Poly1305"], ["aes", "AES-256-GCM"]] as const) {
   const min = suite === "chacha" ? 0.6 : 0.3;
   const o = med(`bulk ${suite} ours`);
   const n = med(`bulk ${suite} node`);
-  const r = ratio(o, n);
+  const r = ratio(`bulk ${suite} ours`, [`bulk ${suite} node`]);
   rows.push({ what: `20 MiB, ${name}: Node dialer vs Node https`, ours: o, unit: "MB/s", refs: { "Node https": n }, ratio: r, target: `≥ ${min}×`, met: r === undefined ? undefined : r >= min });
 }
 for (const [suite, name] of [["chacha", "ChaCha20-Poly1305"], ["aes", "AES-256-GCM"]] as const) {
   const o = med(`bulk ${suite} ours-wisp`);
   const lc = med(`bulk ${suite} libcurl`);
   const ep = med(`bulk ${suite} epoxy`);
-  const best = Math.max(lc ?? 0, ep ?? 0) || undefined;
-  const r = ratio(o, best);
+  const r = ratio(`bulk ${suite} ours-wisp`, [`bulk ${suite} libcurl`, `bulk ${suite} epoxy`]);
   rows.push({ what: `20 MiB, ${name}: through the shim, Node, vs the faster peer`, ours: o, unit: "MB/s", refs: { "libcurl.js 0.7.4": lc, "epoxy-tls 1.5.0": ep }, ratio: r, target: "≥ 1.2×", met: r === undefined ? undefined : r >= 1.2 });
 }
 for (const [suite, name] of [["chacha", "ChaCha20-Poly1305"], ["aes", "AES-256-GCM"]] as const) {
   const o = med(`bulk ${suite} chromium-shim`);
   const c = med(`bulk ${suite} chromium`);
-  const r = ratio(o, c);
+  const r = ratio(`bulk ${suite} chromium-shim`, [`bulk ${suite} chromium`]);
   rows.push({ what: `20 MiB, ${name}: Chromium through the shim vs Chromium's fetch`, ours: o, unit: "MB/s", refs: { "Chromium fetch": c }, ratio: r, target: "≥ 0.5×", met: r === undefined ? undefined : r >= 0.5 });
 }
 {
   const o = med("handshake ours");
   const n = med("handshake node");
-  const r = ratio(o, n);
+  const r = ratio("handshake ours", ["handshake node"]);
   rows.push({ what: `full TLS 1.3 handshake: name lookup, connect, handshake (${detailOf("handshake ours") ?? "?"})`, ours: o, unit: "ms", refs: { "Node tls": n }, ratio: r, target: "≤ 2×", met: r === undefined ? undefined : r <= 2 });
 }
 {
   const o = med("requests ours");
   const n = med("requests node");
-  const r = ratio(o, n);
+  const r = ratio("requests ours", ["requests node"]);
   rows.push({ what: "small keep-alive requests, one connection", ours: o, unit: "req/s", refs: { "Node https, keep-alive agent": n }, ratio: r, target: "≥ 0.5×", met: r === undefined ? undefined : r >= 0.5 });
 }
 {
@@ -232,7 +244,7 @@ const results_json = {
 
 // ---- print, save, README -----------------------------------------------------------------
 const fmt = (v: number | undefined, unit = "") => (v === undefined ? "–" : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)}${unit ? ` ${unit}` : ""}`);
-console.log(`\n${RUNS} rounds, medians; ${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}\n`);
+console.log(`\n${RUNS} rounds; values are medians, ratios the median of per-round ratios; ${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}\n`);
 const table = rows.map((r) => [
   r.what,
   fmt(r.ours, r.unit),
