@@ -198,7 +198,7 @@ async function idle(c: Extract<Case, { kind: "idle" }>, env: Env): Promise<Resul
   await net.close();
   const device = (after.deviceHeap - before.deviceHeap) / c.count;
   const router = (after.routerHeap - before.routerHeap) / c.count;
-  return { value: device, detail: `router ${(router / 1024).toFixed(1)} KiB per flow` };
+  return { value: device, detail: `${(router / 1024).toFixed(1)} KiB per flow` };
 }
 
 async function main(): Promise<void> {
