@@ -10,12 +10,10 @@
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { runCClient } from "../ts-bindings/src/apps/https-client.js";
-import { connectionLines, headerPairs, timingLines } from "../ts-bindings/src/cli/describe.js";
+import { connectionLines, timingLines } from "../ts-bindings/src/cli/describe.js";
 import { exitCodeFor } from "../ts-bindings/src/cli/exit-codes.js";
-import { Session } from "../ts-bindings/src/cli/session.js";
 import { createTestCa } from "../ts-bindings/src/node/testca.js";
-import { LmwError } from "../ts-bindings/src/errors.js";
-import type { FetchTiming } from "../ts-bindings/src/http/index.js";
+import { createNetwork, LmwError, responseTimeline, socketInfoOf, type FetchTiming } from "../ts-bindings/src/index.js";
 
 const GREETING = "Hello from the embedded origin, served over TLS 1.3 to lwIP + Mbed TLS";
 const BODY_SHOWN = 600;
@@ -48,17 +46,17 @@ async function startOrigin(): Promise<{ server: Server; url: string; ca: string 
 }
 
 async function demo(url: string, ca: string | undefined): Promise<void> {
-  const session = await Session.create({ tls: ca ? { ca } : {} });
+  const net = await createNetwork({ tls: ca ? { ca } : {} });
   try {
     out(`The device stack (lwIP TCP/IP + altcp_tls + Mbed TLS, one WebAssembly instance,`);
     out(`10.0.2.15) sends Ethernet frames to the router (a second lwIP instance: NAT, DNS),`);
     out(`whose dialer opens the real socket with node:net. TLS runs end to end in the device;`);
-    out(`the router and the dialer only carry ciphertext. ${session.net.device.version()}.`);
+    out(`the router and the dialer only carry ciphertext. ${net.device.version()}.`);
     out();
 
     if (new URL(url).protocol === "https:") {
       out("1. The book's C client (native/apps/https_client.c: altcp_tls_new, altcp_connect, GET)");
-      const c = await runCClient(session.net, url, { ca });
+      const c = await runCClient(net, url, { ca });
       row("status", String(c.status));
       showHeaders(c.headers);
       row("time", `${c.ms.toFixed(1)} ms`);
@@ -69,26 +67,16 @@ async function demo(url: string, ca: string | undefined): Promise<void> {
     out("2. fetch() through the same device stack");
     const start = performance.now();
     let timing: FetchTiming | undefined;
-    const res = await session.fetch(url, { onTiming: (t) => (timing = t) });
+    const res = await net.fetch(url, { onTiming: (t) => (timing = t) });
     const body = new Uint8Array(await res.arrayBuffer());
     row("status", `${res.status} ${res.statusText}`);
-    showHeaders(headerPairs(res.headers));
-    const conn = session.connectionFor(res.url);
-    if (conn) {
-      connectionLines(conn).forEach((l, i) => row(i === 0 ? "conn" : "", l));
-      const lines = timingLines({
-        start,
-        dns: conn.dnsDone,
-        tcp: conn.tcpConnected,
-        tls: conn.info.tls ? conn.opened : undefined,
-        firstByte: timing?.firstByte,
-        end: timing?.end || performance.now(),
-      });
-      lines.forEach((l, i) => row(i === 0 ? "timing" : "", l));
-    }
+    showHeaders([...res.headers]);
+    const info = socketInfoOf(res);
+    if (info) connectionLines(new URL(res.url).hostname, info).forEach((l, i) => row(i === 0 ? "conn" : "", l));
+    if (timing) timingLines(responseTimeline(timing, info, start)).forEach((l, i) => row(i === 0 ? "timing" : "", l));
     showBody(body);
   } finally {
-    await session.close();
+    await net.close();
   }
 }
 

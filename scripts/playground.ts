@@ -4,6 +4,7 @@
 //
 //   npm run playground -- [--port 8080] [--host 127.0.0.1] [--allow-loopback] [--allow-private] [--no-build]
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createShim, jsonLineLogger } from "../ts-bindings/src/shim/server.js";
@@ -16,13 +17,14 @@ Builds examples/playground with Vite and serves it, with the Wisp shim at /wisp/
   --host <addr>       address to listen on (default 127.0.0.1)
   --allow-loopback    let the page reach servers on 127/8 and ::1 (local test servers)
   --allow-private     let the page reach RFC 1918 / link-local / unique-local addresses
-  --no-build          serve the existing examples/playground/dist as it is
+  --no-build          serve the existing build as it is
+  --out-dir <dir>     where the build goes and is served from (default examples/playground/dist)
   --verbose           log every stream (JSON lines on stderr)
   -h, --help          this text
 `;
 
 const root = fileURLToPath(new URL("../examples/playground/", import.meta.url));
-const dist = fileURLToPath(new URL("../examples/playground/dist/", import.meta.url));
+const defaultDist = fileURLToPath(new URL("../examples/playground/dist/", import.meta.url));
 
 async function main(): Promise<number> {
   let values;
@@ -34,6 +36,7 @@ async function main(): Promise<number> {
         "allow-loopback": { type: "boolean", default: false },
         "allow-private": { type: "boolean", default: false },
         "no-build": { type: "boolean", default: false },
+        "out-dir": { type: "string" },
         verbose: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -53,10 +56,11 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  const dist = values["out-dir"] ? `${resolve(values["out-dir"])}/` : defaultDist;
   if (!values["no-build"]) {
     const { build } = await import("vite");
     const t0 = performance.now();
-    await build({ configFile: `${root}vite.config.ts`, logLevel: "warn" });
+    await build({ configFile: `${root}vite.config.ts`, logLevel: "warn", build: { outDir: dist, emptyOutDir: true } });
     process.stdout.write(`built ${dist} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   if (!existsSync(`${dist}index.html`)) {
@@ -75,9 +79,14 @@ async function main(): Promise<number> {
   const host = shim.address.includes(":") ? `[${shim.address}]` : shim.address;
   process.stdout.write(`playground: http://${host}:${shim.port}/\n`);
   process.stdout.write(`wisp:       ${shim.url}\n`);
-  if (values["allow-loopback"] || values["allow-private"]) {
-    process.stdout.write(`note: the shim may reach ${[values["allow-loopback"] && "loopback", values["allow-private"] && "private"].filter(Boolean).join(" and ")} addresses\n`);
-  }
+  // Whether the page can reach servers on this machine is the first thing a local test
+  // runs into: say it either way.
+  process.stdout.write(values["allow-loopback"]
+    ? "loopback:   allowed (the page can reach servers on 127.0.0.0/8 and ::1)\n"
+    : "loopback:   refused (add --allow-loopback to reach servers on this machine)\n");
+  process.stdout.write(values["allow-private"]
+    ? "private:    allowed (RFC 1918, link-local and unique-local addresses)\n"
+    : "private:    refused (add --allow-private for addresses on your LAN)\n");
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -238,7 +238,8 @@ export function cmakeGenerator(): string[] {
 function cmakeBuild(kind: "wasm" | "native", lwip: string, mbedtls: string, toolchainId: string, force: boolean): void {
   const dir = join(BUILD, kind);
   const stamp = join(dir, ".lmw-toolchain");
-  // A change of toolchain (or source tree) rebuilds from clean.
+  // A change of toolchain or source tree rebuilds from clean. (Debug output is not a
+  // choice here: the WASM build always makes both lmw.wasm and lmw_debug.wasm.)
   const id = `${toolchainId}\n${lwip}\n${mbedtls}\n`;
   if (force || (existsSync(stamp) && readFileSync(stamp, "utf8") !== id)) rmSync(dir, { recursive: true, force: true });
   const generator = cmakeGenerator();

@@ -3,7 +3,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Stack } from "../ts-bindings/src/device/stack.js";
+import { StackListener } from "../ts-bindings/src/device/listener.js";
+import { Stack, type LogEntry } from "../ts-bindings/src/device/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -34,6 +35,30 @@ describe("WASM module", () => {
     expect(stack.constant("MTU")).toBe(1500);
     expect(stack.stat("tcp_active")).toBe(0);
     expect(stack.assertCount()).toBe(0);
+  });
+});
+
+describe("debug output", () => {
+  it("is in the debug module only: a stack asking for it loads lmw_debug.wasm and logs TCP", async () => {
+    const lines: LogEntry[] = [];
+    await using s = await Stack.create({ name: "debug", debug: { lwip: true }, onLog: (e) => lines.push(e) });
+    expect(s.debugBuild).toBe(true);
+    expect(s.constant("LWIP_DEBUG")).toBe(1);
+    new StackListener(s, { port: 8080 }, () => {}).dispose();
+    const lwip = lines.filter((e) => e.source === "lwip").map((e) => e.text);
+    expect(lwip).toContain("tcp_bind: bind to port 8080");
+  });
+
+  it("is not compiled into the release module: asking a release stack for it is ERR_INVALID_ARG", async () => {
+    const lines: LogEntry[] = [];
+    await using s = await Stack.create({ name: "release", onLog: (e) => lines.push(e) });
+    expect(s.debugBuild).toBe(false);
+    expect(s.constant("LWIP_DEBUG")).toBe(0);
+    expect(() => s.setDebug({ lwip: true })).toThrowError(expect.objectContaining({ code: "ERR_INVALID_ARG" }));
+    expect(() => s.setDebug({ mbedtls: 3 })).toThrowError(expect.objectContaining({ code: "ERR_INVALID_ARG" }));
+    expect(() => s.selfTest()).toThrowError(expect.objectContaining({ code: "ERR_INVALID_ARG" }));
+    new StackListener(s, { port: 8080 }, () => {}).dispose();
+    expect(lines.filter((e) => e.source === "lwip")).toEqual([]);
   });
 });
 

@@ -6,7 +6,8 @@ import { StackListener } from "../ts-bindings/src/device/listener.js";
 import { StackSocket } from "../ts-bindings/src/device/socket.js";
 import { TlsConfig, type TlsClientOptions, type TlsVersion } from "../ts-bindings/src/device/tls-config.js";
 import { Pki, type Cert } from "./helpers/pki.js";
-import { readAll, stackPair, type StackPair } from "./helpers/stacks.js";
+import { stackPair, type StackPair } from "./helpers/stacks.js";
+import { readAll } from "./helpers/streams.js";
 
 let pki: Pki;
 let root: Cert;
@@ -28,8 +29,12 @@ afterEach(() => {
 });
 
 /** A TLS echo-once server on the server stack; a client connection from the client stack. */
-async function handshake(client: Partial<TlsClientOptions> & { servername?: string }, server: { maxVersion?: TlsVersion; minVersion?: TlsVersion } = {}) {
-  pair = await stackPair();
+async function handshake(
+  client: Partial<TlsClientOptions> & { servername?: string },
+  server: { maxVersion?: TlsVersion; minVersion?: TlsVersion } = {},
+  stacks: Parameters<typeof stackPair>[0] = {},
+) {
+  pair = await stackPair(stacks);
   const p = pair;
   const serverCfg = TlsConfig.server(p.server, { cert: leaf.chainPem, key: leaf.keyPem, ...server });
   const served: Promise<string>[] = [];
@@ -98,9 +103,20 @@ describe("TLS handshake between two lwIP stacks", () => {
     const cfg = TlsConfig.client(pair.client, { ca: root.certPem });
     const sock = StackSocket.connect(pair.client, { ip: pair.serverIp, port: 443, tls: cfg });
     const err = await sock.opened.catch((e: unknown) => e);
-    expect(isLmwError(err)).toBe(true);
-    expect((err as { code: string }).code).toMatch(/^ERR_TLS_/);
+    // MBEDTLS_ERR_SSL_CERTIFICATE_VERIFICATION_WITHOUT_HOSTNAME
+    expect(err).toMatchObject({ code: "ERR_TLS_HANDSHAKE_FAILED", layer: "mbedtls", nativeCode: -0x5d80 });
     listener.dispose();
+  });
+
+  it("sends Mbed TLS's debug output to onLog at the threshold asked for, in every build", async () => {
+    const lines: string[] = [];
+    const onLog = (e: { source: string; text: string }) => void (e.source === "mbedtls" && lines.push(e.text));
+    const { sock, cleanup } = await handshake({}, {}, { client: { debug: { mbedtls: 2 }, onLog } });
+    await sock.opened;
+    await sock.close();
+    cleanup();
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => /^[12] \w+\.c:\d+: /.test(l))).toBe(true); // "level file:line: text", none above 2
   });
 
   it("completes with an untrusted certificate only with dangerouslySkipVerification", async () => {
@@ -109,5 +125,28 @@ describe("TLS handshake between two lwIP stacks", () => {
     expect(info.tls?.version).toBe("TLSv1.3");
     await sock.close();
     cleanup();
+  });
+});
+
+describe("TLS configuration", () => {
+  it("takes cipher suites and ALPN names as lists, and refuses unknown suites and over-long names", async () => {
+    pair = await stackPair();
+    const s = pair.client;
+    const ok = TlsConfig.client(s, { ca: root.certPem, ciphers: ["TLS1-3-AES-128-GCM-SHA256", "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"], alpn: ["h2", "http/1.1"] });
+    ok.dispose();
+    const heap = s.heapInUse(); // after one config: lwIP's shared DRBG is seeded once, on the first
+    const refused = (options: Partial<TlsClientOptions>) => {
+      try {
+        TlsConfig.client(s, { ca: root.certPem, ...options }).dispose();
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    };
+    const BAD_INPUT = -0x7100; // MBEDTLS_ERR_SSL_BAD_INPUT_DATA
+    expect(refused({ ciphers: ["TLS1-3-AES-128-GCM-SHA256", "NO-SUCH-SUITE"] })).toMatchObject({ code: "ERR_TLS_CONFIG", nativeCode: BAD_INPUT });
+    expect(refused({ ciphers: [","] })).toMatchObject({ code: "ERR_TLS_CONFIG", nativeCode: BAD_INPUT });
+    expect(refused({ alpn: ["h2", "x".repeat(256)] })).toMatchObject({ code: "ERR_TLS_CONFIG", nativeCode: BAD_INPUT });
+    expect(s.heapInUse()).toBe(heap); // the refused lists were freed
   });
 });

@@ -54,6 +54,7 @@ typedef struct lmw_udp lmw_udp;
 #define LMW_EV_FLOW        9 /* router: a new flow is pending (arg: pending count) */
 #define LMW_EV_TCP_UP     11 /* TLS: the TCP connection is up, the handshake begins (arg 0) */
 #define LMW_EV_APP_DONE   10 /* a C app finished (arg: 0 or lwIP err_t); read lmw_app_result() */
+#define LMW_EV_NETIF      12 /* a netif's address changed (arg: 1 has one, 0 none); lmw_netif_addresses() */
 
 /* TLS verification modes (lmw_tls_config_set_verify). */
 #define LMW_VERIFY_NONE     0 /* skip verification: the Pico examples' behaviour. Insecure. */
@@ -66,7 +67,8 @@ typedef struct lmw_udp lmw_udp;
 LMW_API int lmw_init(void);
 /** Runs due lwIP timers; returns milliseconds until the next one (0xFFFFFFFF: none). */
 LMW_API uint32_t lmw_timers_run(void);
-/** Runs Mbed TLS's self-tests (output on stdout). Returns the number of failed tests. */
+/** Runs Mbed TLS's self-tests (output on stdout). Returns the number of failed tests; -1
+ *  in a build without them (the release WASM module; LMW_DEBUG_BUILD has them). */
 LMW_API int lmw_selftest(int verbose);
 /** Polls the entropy source as Mbed TLS does: fills buf[0..len), *olen = bytes filled. */
 LMW_API int lmw_entropy_poll(uint8_t *buf, size_t len, size_t *olen);
@@ -74,13 +76,19 @@ LMW_API int lmw_entropy_poll(uint8_t *buf, size_t len, size_t *olen);
 LMW_API size_t lmw_heap_in_use(void);
 /** Failed lwIP assertions since start (they are reported, not fatal). */
 LMW_API uint32_t lmw_assert_count(void);
-/** Debug output to the host log: lwIP debug on/off, Mbed TLS debug threshold 0-4. */
+/** Debug output to the host log: lwIP debug on/off, Mbed TLS debug threshold 0-4. Both
+ *  exist only in the debug build (LMW_DEBUG_BUILD: lmw_debug.wasm, the native build; see
+ *  lmw_constant("LWIP_DEBUG")); elsewhere this sets nothing that prints. */
 LMW_API void lmw_set_debug(int lwip_on, int mbedtls_level);
 /** Library versions, e.g. "lwIP 2.2.1, Mbed TLS 3.6.7". Static string. */
 LMW_API const char *lmw_version(void);
-/** A build-time constant by name ("TCP_MSS", "TCP_WND", "TCP_SND_BUF", "MTU", ...); -1 if unknown. */
+/** A build-time constant by name ("TCP_MSS", "TCP_WND", "TCP_SND_BUF", "MTU",
+ *  "FAST_LINK_MTU" (the largest lmw_netif_set_link accepts), "LWIP_DEBUG" (1 in the debug
+ *  build, where lwIP's debug output is compiled in), ...); -1 if unknown. */
 LMW_API int32_t lmw_constant(const char *name);
-/** Named lwIP stats counter ("tcp_pcbs", "memp_errors", "pbufs"...); -1 if unknown. */
+/** A live count by name; -1 if unknown. "tcp_active", "tcp_time_wait", "tcp_listen" and
+ *  "udp_pcbs": lwIP's pcb lists; "conns": lmw_conn handles not yet freed; "timeouts": lwIP
+ *  timers pending; "memp_errors": failed pool allocations; "asserts": as lmw_assert_count. */
 LMW_API int32_t lmw_stat(const char *name);
 
 /* ---- network interface -------------------------------------------------------------- */
@@ -101,6 +109,13 @@ LMW_API int lmw_netif_input(lmw_netif *nif, uint8_t *frame, size_t len);
 LMW_API void lmw_netif_free(lmw_netif *nif);
 /** Sets DNS server `index` (0 or 1) to an IPv4 address. */
 LMW_API int lmw_dns_set_server(int index, const char *ip);
+/* DHCP client (native/link/dhcp_client.c): lwIP's own, on a netif added with 0.0.0.0. */
+/** Starts lwIP's DHCP client on `nif`; LMW_EV_NETIF(user_id, 1) when it has an address. */
+LMW_API int lmw_netif_dhcp_start(lmw_netif *nif, uint32_t user_id);
+/** Stops the client and frees its state (before lmw_netif_free). */
+LMW_API void lmw_netif_dhcp_stop(lmw_netif *nif);
+/** The netif's IPv4 address, netmask and gateway as "a.b.c.d m.m.m.m g.g.g.g". */
+LMW_API int lmw_netif_addresses(lmw_netif *nif, char *buf, size_t cap);
 
 /* ---- DNS ------------------------------------------------------------------------------ */
 
@@ -173,9 +188,18 @@ LMW_API void lmw_conn_free(lmw_conn *c);
 LMW_API int lmw_conn_tls_error(lmw_conn *c);
 /** X.509 verification flags after a TLS handshake (MBEDTLS_X509_BADCERT_*), 0 if none. */
 LMW_API uint32_t lmw_conn_verify_flags(lmw_conn *c);
-/** Connection details as "key=value\n" text into buf (NUL-terminated); *len = full length.
- *  Keys: local, remote, tls_version, tls_suite, alpn, resumed, peer_cert (PEM, repeated). */
+/** Connection details as "key=value\n" text into buf (NUL-terminated); *len = full length
+ *  (ERR_BUF when it did not fit). Keys: local, remote ("a.b.c.d:port"); after a TLS
+ *  handshake tls_version, tls_suite, alpn (if agreed), then per certificate of the peer's
+ *  chain, leaf first: peer_subject, peer_issuer, peer_not_before, peer_not_after
+ *  (ISO 8601, UTC), peer_der (base64 DER). */
 LMW_API int lmw_conn_info(lmw_conn *c, char *buf, size_t cap, size_t *len);
+/** After a failed TLS handshake (or a fatal alert later): "key=value\n" text into buf as
+ *  lmw_conn_info. Keys: alert (the fatal alert the peer sent, RFC 8446 6.2), then, if
+ *  certificate verification failed, per certificate cert_from (peer: sent by the peer, leaf first; ca: the anchor from our CA
+ *  set), cert_verify (its MBEDTLS_X509_BADCERT_* flags, hex; absent if not on the
+ *  verified path), peer_subject, peer_issuer, peer_not_before, peer_not_after, peer_der. */
+LMW_API int lmw_conn_tls_failure(lmw_conn *c, char *buf, size_t cap, size_t *len);
 
 /* ---- UDP ------------------------------------------------------------------------------ */
 
@@ -209,6 +233,8 @@ LMW_API int lmw_router_udp_send(const char *src_ip, uint16_t src_port, const cha
                                 const uint8_t *payload, size_t len);
 /** Flows in the NAT table (pending and active). */
 LMW_API int32_t lmw_router_flow_count(void);
+/** A service address of the router (the DNS server's): it answers ARP for it. Up to 4. */
+LMW_API int lmw_router_add_address(const char *ip);
 
 /* ---- the book's HTTPS client (native/apps/https_client.c) ---------------------------------
  * The Pico W style TLS client in C: lwIP DNS, altcp_tls_new, altcp_connect, one GET with

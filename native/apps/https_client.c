@@ -21,6 +21,9 @@
  * after LMW_EV_APP_DONE. The TLS config lives until the pcb is gone; it is freed from a
  * zero-delay lwIP timeout, because lwIP still uses the connection's SSL context (which
  * points into the config) right after it calls our err callback.
+ *
+ * One file past 400 lines on purpose: it is the chapter's program, read top to bottom as
+ * the book prints it (state, callbacks, DNS, connect, request, result).
  */
 #include <stdbool.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
 
 #include "mbedtls/ssl.h"
 
-/** Called by lmw_tls_on_status (native/api/lmw_api.c) for every TLS status report of
+/** Called by lmw_tls_on_status (native/api/lmw_conn_tls.c) for every TLS status report of
  *  lwIP's TLS layer; the client keeps what concerns its own connections (the Mbed TLS
  *  code of a failed handshake or read, the X.509 verification flags, close_notify). */
 void lmw_app_https_tls_status(mbedtls_ssl_context *ssl, int status, int ret);

@@ -1,4 +1,6 @@
-/* Mbed TLS platform glue: entropy and time from the host hooks (native/host/host.h). */
+/* Mbed TLS platform glue: entropy, time and debug output through the host hooks
+ * (native/host/host.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "mbedtls/build_info.h"
@@ -35,4 +37,17 @@ mbedtls_time_t lmw_mbedtls_time(mbedtls_time_t *timer) {
   mbedtls_time_t t = (mbedtls_time_t)lmw_host_wall_time();
   if (timer) *timer = t;
   return t;
+}
+
+/* Every TLS config's debug callback (native/tls/altcp_tls_36.c routes lwIP's there too):
+ * one line per message to the host log, without the trailing newline. */
+void lmw_mbedtls_debug(void *ctx, int level, const char *file, int line, const char *str) {
+  (void)ctx;
+  char text[600];
+  const char *base = strrchr(file, '/');
+  int n = snprintf(text, sizeof text, "%d %s:%d: %s", level, base ? base + 1 : file, line, str);
+  if (n <= 0) return;
+  size_t len = (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
+  while (len > 0 && text[len - 1] == '\n') len--;
+  lmw_host_log(LMW_LOG_MBEDTLS, text, len);
 }

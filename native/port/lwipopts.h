@@ -2,8 +2,9 @@
  *
  * Starts from the Raspberry Pi Pico W examples' common options
  * (pico-examples/pico_w/wifi/lwipopts_examples_common.h plus the TLS client's
- * additions); every value that differs from them says why. Everything is behind
- * #ifndef so a build (or a test) can override a value with -D.
+ * additions); every value that differs from them says why. TCP_MSS, LMW_FAST_LINK_MTU,
+ * TCP_WND and TCP_SND_BUF are behind #ifndef, so a build can try other values with -D;
+ * the rest is fixed here.
  */
 #ifndef LMW_LWIPOPTS_H
 #define LMW_LWIPOPTS_H
@@ -51,6 +52,8 @@
  * reads one allocator. With MEMP_MEM_MALLOC the MEMP_NUM_* counts are not hard caps. */
 #define MEM_LIBC_MALLOC             1
 #define MEMP_MEM_MALLOC             1
+/* With MEM_LIBC_MALLOC lwIP has no heap of its own, so MEM_SIZE sizes nothing. One use
+ * remains: altcp_tls_mbedtls_mem.c refuses a single Mbed TLS allocation above it. */
 #define MEM_SIZE                    (256 * 1024)
 #define MEMP_NUM_TCP_PCB            256
 #define MEMP_NUM_TCP_PCB_LISTEN     16
@@ -59,11 +62,11 @@
 #define PBUF_POOL_SIZE              64
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
 
-/* TCP_WND of 24 segments (35,040 bytes; examples: 8 * TCP_MSS = 11,680). It must exceed
- * one full TLS record (16,384 bytes of payload plus header and tag): with a smaller
- * window Mbed TLS waits for the rest of a record the peer may not send - the stall
- * pico-examples hit at exactly 16 KB. The send buffer matches, so one TLS record plus
- * more data can be in flight. */
+/* TCP_WND of 128 KiB (examples: 8 * TCP_MSS = 11,680). It must exceed one full TLS
+ * record (16,384 bytes of payload plus header and tag): with a smaller window Mbed TLS
+ * waits for the rest of a record the peer may not send - the stall pico-examples hit at
+ * exactly 16 KB. Measured, 24 segments of 1460 (35,040 bytes) still stalled bulk reads
+ * behind the router. The send buffer matches, so several TLS records can be in flight. */
 #ifndef TCP_WND
 #define TCP_WND                     (128 * 1024)  /* measured: 35,040 (24 x 1460) stalled bulk reads */
 #endif
@@ -78,20 +81,35 @@
 /* Received frames up to a 1500-byte MTU fit one pool buffer (the default follows TCP_MSS,
  * which would make every ACK a 16 KiB allocation); larger frames get one PBUF_RAM. */
 #define PBUF_POOL_BUFSIZE           1536
-/* Checksums per netif: the in-memory link skips them unless a capture watches it. */
+/* Checksums per netif: the in-memory device-router link skips them unless a capture
+ * watches it or another station shares the LAN (lmw_netif_set_link). */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
-#define LWIP_WND_SCALE              1   /* lets the router offer a window above 64 KiB */
+/* Window scaling (RFC 7323) with a shift of 2: windows up to 0xFFFF << 2 (256 KiB) can
+ * be offered. TCP_WND above (128 KiB) needs it; a build may set TCP_WND up to 256 KiB
+ * (-DTCP_WND) without touching the other options. lwIP advertises the window in units
+ * of 4 bytes while it is on (both peers are lwIP here, so both agree to it). */
+#define LWIP_WND_SCALE              1
+#define TCP_RCV_SCALE               2
 
 /* TIME_WAIT lasts 2 * TCP_MSL. lwIP's default MSL (60 s) guards against late duplicates
  * on real networks; here the only TCP peer is the other stack across an in-memory link
  * that neither delays nor duplicates, and the router would otherwise hold every closed
  * flow for two minutes. */
 #define TCP_MSL                     1000UL
-#define TCP_RCV_SCALE               2
 
-/* Addresses are static (10.0.2.15/24 by default, as in QEMU user networking); the
- * examples use DHCP from the Wi-Fi access point, which a virtual link does not have. */
-#define LWIP_DHCP                   0
+/* TCP initial sequence numbers come from the host's randomness: RFC 6528 asks for
+ * unpredictable ones, and lwIP's default (a counter from 6510 plus its timer ticks)
+ * depends on timing, which a deterministic run (seeded randomness, virtual clock) must
+ * not. The first local port is random too, for the same two reasons. */
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) LWIP_RAND()
+#define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
+
+/* Addresses are static by default (10.0.2.15/24, as in QEMU user networking); a netif
+ * may instead ask the router's DHCP server (`device: { dhcp: true }`), as the examples
+ * ask the access point. No address conflict detection (the examples' lwIP does it): the
+ * router leases each address once, and the check would hold the device ~5 s per start. */
+#define LWIP_DHCP                   1
+#define LWIP_DHCP_DOES_ACD_CHECK    0
 #define LWIP_AUTOIP                 0
 #define LWIP_ACD                    0
 
@@ -111,21 +129,30 @@
 /* IPv6 is off: the virtual link and the router's NAT are IPv4. */
 #define LWIP_IPV6                   0
 
-/* Debug output of the modules below goes to the host log. It is compiled into the debug
- * build only (LMW_DEBUG_BUILD: lmw_debug.wasm, and the native build; measured, debug and
- * self-tests together are 41 KB of the gzipped module), and off until lmw_set_debug() (the
- * TypeScript `debug` option) sets lmw_lwip_debug_types, which lwIP reads as
- * LWIP_DBG_TYPES_ON at every LWIP_DEBUGF. */
+/* lwIP's debug output is a build choice: it is compiled into the debug build only
+ * (LMW_DEBUG_BUILD: lmw_debug.wasm, loaded when a stack asks for `debug` or
+ * `debugBuild: true`, and the native build); the release module lmw.wasm leaves its
+ * strings and checks out. In the debug build it goes to the host log once
+ * lmw_set_debug() (the TypeScript `debug: { lwip: true }` option) sets
+ * lmw_lwip_debug_types, which lwIP reads as LWIP_DBG_TYPES_ON at every LWIP_DEBUGF.
+ * lwIP tests LWIP_DEBUG with #ifdef: it is defined only here, never as 0.
+ * Without it, LWIP_ERROR's messages are dropped too (their handlers still run). Measured
+ * (before the debug module), leaving it out made lmw.wasm 12.3 KB smaller (440,487 ->
+ * 428,210 bytes; gzip -9: 4.3 KB); with Mbed TLS's debug output and self-tests
+ * (lmw_mbedtls_config.h) 41 KB of the gzipped module. */
+extern unsigned char lmw_lwip_debug_types;
+/* Not lwIP's own debug output: with it on, lwIP's TLS layer registers an Mbed TLS debug
+ * callback, which native/tls/altcp_tls_36.c points straight at the host log. Mbed TLS's
+ * debug output (lmw_set_debug's threshold, MBEDTLS_DEBUG_C: the debug build) depends on it. */
+#define ALTCP_MBEDTLS_LIB_DEBUG     LWIP_DBG_ON
 #if defined(LMW_DEBUG_BUILD)
 #define LWIP_DEBUG                  1
-#endif
-extern unsigned char lmw_lwip_debug_types;
 #define LWIP_DBG_TYPES_ON           (lmw_lwip_debug_types)
 #define LWIP_DBG_MIN_LEVEL          LWIP_DBG_LEVEL_ALL
 #define ALTCP_MBEDTLS_DEBUG         LWIP_DBG_ON
-#define ALTCP_MBEDTLS_LIB_DEBUG     LWIP_DBG_ON
 #define TCP_DEBUG                   LWIP_DBG_ON
 #define DNS_DEBUG                   LWIP_DBG_ON
+#endif
 
 /* TLS: verify the server's certificate by default (lwIP's default is OPTIONAL, which
  * completes a handshake with an untrusted certificate). The loudly named insecure

@@ -13,32 +13,56 @@
  *     (lmw_host_router_udp); replies are built here (lmw_router_udp_send).
  *   - TCP and UDP to the router's own address are flows to the host's loopback (QEMU's convention
  *     for 10.0.2.2); the device cannot reach 127.0.0.1 itself (lwIP does not route it).
- *   - ARP requests for any address of the subnet other than the device's own are answered
- *     with the router's MAC (proxy ARP), so the DNS address 10.0.2.3 answers too.
+ *   - ARP requests for the router's service addresses (the DNS server's 10.0.2.3,
+ *     lmw_router_add_address) are answered with the router's MAC, as QEMU's slirp does;
+ *     other addresses of the subnet belong to the stations on the LAN (never a probe's
+ *     answer: a DHCP client checking its new address must hear nothing).
+ *   - ICMP echo requests to the router's address are answered by its lwIP, and to its
+ *     service addresses here (a program can ping 10.0.2.2 and 10.0.2.3, as on QEMU's
+ *     network); ICMP to other addresses is dropped (no raw sockets on the host side).
+ *   - The LAN may hold several stations (a switch): the router learns each one's MAC from
+ *     its frames to address what it builds itself (RSTs, UDP replies), ignores unicast
+ *     frames for other MACs (a switch floods unknown ones), and hands DHCP (UDP to port
+ *     67) to the host, like the other UDP.
+ *   - TCP segments of connections the router's own lwIP opened, and UDP to ports its own
+ *     lwIP sockets hold (inbound forwards to a station's port), go to lwIP, not to the NAT.
+ * The stations, service addresses and the frames the router builds itself (ARP and echo
+ * replies, RSTs, UDP) are native/router/lan.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lwip/inet_chksum.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/prot/etharp.h"
 #include "lwip/prot/ethernet.h"
+#include "lwip/prot/ip.h"
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
+#include "lwip/udp.h"
 #include "lwip/timeouts.h"
 
 #include "host.h"
 #include "lmw_internal.h"
+#include "lan.h"
 #include "router.h"
 
-#define ETH_HDR 14
 #define FLOW_PENDING 1
 #define FLOW_ACTIVE 2
 #define PENDING_TIMEOUT_MS 60000u
+#define DHCP_SERVER_PORT 67
+/* An accepted flow has no pcb until lwIP has taken the replayed SYN; a sweep in that gap
+ * must not free it. Past this age, an active flow without a pcb (closed, TIME_WAIT over)
+ * is finished. */
+#define ACTIVE_GRACE_MS 2000u
+/* How often finished flows are swept out of the table. */
+#define SWEEP_INTERVAL_MS 1000
+/* The largest UDP payload lmw_router_udp_send builds in one unfragmented frame: the
+ * link's 1500-byte MTU less the IPv4 (20) and UDP (8) headers. */
+#define UDP_PAYLOAD_MAX (LMW_LINK_MTU - 20 - 8)
 
 struct flow {
   struct flow *next;
@@ -57,47 +81,12 @@ struct router {
   lmw_netif *nif;
   uint32_t user_id;
   uint32_t next_flow;
-  uint8_t dev_mac[6];
-  int have_dev_mac;
   struct flow *flows;
   size_t flow_count;
 };
 
 /* One router per instance: the router is its own WASM instance (or process image). */
 static struct router *the_router;
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; } /* stays in network order */
-static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-
-static uint32_t router_ip(void) { return ip4_addr_get_u32(netif_ip4_addr(lmw_netif_lwip(the_router->nif))); }
-
-/* Recomputes the IPv4 header checksum and the TCP/UDP checksum of a contiguous packet. */
-static void fix_checksums(uint8_t *ip, size_t ip_len) {
-  size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-  wr16(ip + 10, 0);
-  u16_t c = inet_chksum(ip, (u16_t)ihl);
-  memcpy(ip + 10, &c, 2);
-  uint8_t proto = ip[9];
-  size_t total = rd16(ip + 2);
-  if (total > ip_len || total < ihl) return;
-  uint8_t *l4 = ip + ihl;
-  size_t l4_len = total - ihl;
-  size_t off = proto == IP_PROTO_TCP ? 16 : proto == IP_PROTO_UDP ? 6 : 0;
-  if (off == 0 || l4_len < off + 2) return;
-  wr16(l4 + off, 0);
-  ip4_addr_t src, dst;
-  ip4_addr_set_u32(&src, rd32(ip + 12));
-  ip4_addr_set_u32(&dst, rd32(ip + 16));
-  struct pbuf p;
-  memset(&p, 0, sizeof p);
-  p.payload = l4;
-  p.len = p.tot_len = (u16_t)l4_len;
-  u16_t s = inet_chksum_pseudo(&p, proto, (u16_t)l4_len, &src, &dst);
-  if (proto == IP_PROTO_UDP && s == 0) s = 0xffff;
-  memcpy(l4 + off, &s, 2);
-}
 
 /* The NAT's rewrite of one address and port (RFC 1624 eqn. 3): the IPv4 header checksum
    and the TCP checksum (whose pseudo-header covers the address) are updated for the
@@ -171,93 +160,40 @@ static void flows_sweep(void) {
   struct flow *f = the_router->flows;
   while (f) {
     struct flow *next = f->next;
-    int dead = f->state == FLOW_ACTIVE ? (now - f->created_ms > 2000u && !flow_has_pcb(f))
+    int dead = f->state == FLOW_ACTIVE ? (now - f->created_ms > ACTIVE_GRACE_MS && !flow_has_pcb(f))
                                        : (now - f->created_ms > PENDING_TIMEOUT_MS);
     if (dead) flow_free(f);
     f = next;
   }
 }
 
-static void send_frame(uint8_t *frame, size_t len) {
-  lmw_host_link_output(lmw_netif_link_id(the_router->nif), frame, len);
-}
-
-/* Builds an Ethernet + IPv4 header toward the device; returns the IP header pointer. */
-static uint8_t *build_ip(uint8_t *frame, uint8_t proto, uint32_t src, uint32_t dst, size_t l4_len) {
-  memcpy(frame, the_router->dev_mac, 6);
-  memcpy(frame + 6, lmw_netif_lwip(the_router->nif)->hwaddr, 6);
-  wr16(frame + 12, ETHTYPE_IP);
-  uint8_t *ip = frame + ETH_HDR;
-  memset(ip, 0, 20);
-  ip[0] = 0x45;
-  wr16(ip + 2, (uint16_t)(20 + l4_len));
-  ip[8] = 64;
-  ip[9] = proto;
-  wr32(ip + 12, src);
-  wr32(ip + 16, dst);
-  return ip;
-}
-
-static uint32_t rd32be(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr32be(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-
-/* A RST answering the device's segment `seg_ip` (RFC 9293 3.10.7.1): for a segment with
-   ACK, SEQ = its ACK; otherwise ACK = its SEQ + its length (SYN and FIN count one). */
-static void send_rst(const uint8_t *seg_ip) {
-  uint8_t frame[ETH_HDR + 40];
-  size_t ihl = (size_t)(seg_ip[0] & 0x0f) * 4;
-  const uint8_t *tcp = seg_ip + ihl;
-  uint8_t *ip = build_ip(frame, IP_PROTO_TCP, rd32(seg_ip + 16), rd32(seg_ip + 12), 20);
-  uint8_t *t = ip + 20;
-  memset(t, 0, 20);
-  memcpy(t, tcp + 2, 2);     /* source port: the destination the device asked for */
-  memcpy(t + 2, tcp, 2);     /* destination port: the device's port */
-  t[12] = 0x50;
-  if (tcp[13] & TCP_ACK) {
-    memcpy(t + 4, tcp + 8, 4);
-    t[13] = TCP_RST;
-  } else {
-    size_t data = rd16(seg_ip + 2) - ihl - (size_t)(tcp[12] >> 4) * 4;
-    uint32_t len = (uint32_t)data + ((tcp[13] & TCP_SYN) ? 1 : 0) + ((tcp[13] & TCP_FIN) ? 1 : 0);
-    wr32be(t + 8, rd32be(tcp + 4) + len);
-    t[13] = TCP_RST | TCP_ACK;
+/* A TCP segment of a connection the router's own lwIP opened (an inbound forward). */
+static int own_connection(uint32_t src, uint16_t sport, uint16_t dport) {
+  struct tcp_pcb *lists[2] = {tcp_active_pcbs, tcp_tw_pcbs};
+  for (int i = 0; i < 2; i++) {
+    for (struct tcp_pcb *pcb = lists[i]; pcb; pcb = pcb->next) {
+      if (pcb->local_port == dport && pcb->remote_port == sport && ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) == src) {
+        return 1;
+      }
+    }
   }
-  fix_checksums(ip, 40);
-  send_frame(frame, sizeof frame);
+  return 0;
 }
 
-static int proxy_arp(const uint8_t *frame, size_t len) {
-  if (len < ETH_HDR + 28 || rd16(frame + 12) != ETHTYPE_ARP) return 0;
-  const uint8_t *arp = frame + ETH_HDR;
-  if (rd16(arp + 6) != 1 /* request */) return 0;
-  uint32_t target = rd32(arp + 24), sender = rd32(arp + 14);
-  if (target == router_ip() || target == sender) return 0; /* lwIP answers for itself */
-  uint8_t reply[ETH_HDR + 28];
-  const uint8_t *mine = lmw_netif_lwip(the_router->nif)->hwaddr;
-  memcpy(reply, frame + 6, 6);
-  memcpy(reply + 6, mine, 6);
-  wr16(reply + 12, ETHTYPE_ARP);
-  uint8_t *r = reply + ETH_HDR;
-  memcpy(r, arp, 6);           /* htype, ptype, hlen, plen */
-  wr16(r + 6, 2);              /* reply */
-  memcpy(r + 8, mine, 6);      /* sender: us, for the asked address */
-  wr32(r + 14, target);
-  memcpy(r + 18, arp + 8, 6);  /* target: the asker */
-  wr32(r + 24, sender);
-  send_frame(reply, sizeof reply);
-  return 1;
+/* A UDP port of the router's own lwIP (an inbound forward's socket). */
+static int own_udp_port(uint16_t dport) {
+  for (struct udp_pcb *pcb = udp_pcbs; pcb; pcb = pcb->next) {
+    if (pcb->local_port == dport) return 1;
+  }
+  return 0;
 }
 
 int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
   if (the_router == NULL || the_router->nif != n || len < ETH_HDR) return 0;
-  memcpy(the_router->dev_mac, frame + 6, 6);
-  the_router->have_dev_mac = 1;
-  if (proxy_arp(frame, len)) return 1;
+  /* A switch floods frames for MACs it has not learned yet: not ours, not routed. */
+  if (!(frame[0] & 1) && memcmp(frame, lan_router_mac(), 6) != 0) return 1;
+  if (rd16(frame + 12) == ETHTYPE_ARP && len >= ETH_HDR + 28) lan_learn(rd32(frame + ETH_HDR + 14), frame + 6);
+  if (lan_proxy_arp(frame, len)) return 1;
   if (rd16(frame + 12) != ETHTYPE_IP || len < ETH_HDR + 20) return 0;
   uint8_t *ip = frame + ETH_HDR;
   size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
@@ -265,11 +201,25 @@ int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
   if ((ip[0] >> 4) != 4 || ihl < 20 || total > len - ETH_HDR || total < ihl + 8) return 1; /* malformed: drop */
   uint32_t dst = rd32(ip + 16);
   uint8_t *l4 = ip + ihl;
-  /* TCP (but not to its listener port) and UDP to the router's own address are flows to
-     the host's loopback, as in QEMU's user networking; anything else for it is lwIP's. */
-  int to_host = dst == router_ip() &&
-                ((ip[9] == IP_PROTO_TCP && rd16(l4 + 2) != LMW_ROUTER_TCP_PORT) || ip[9] == IP_PROTO_UDP);
-  if ((dst == router_ip() && !to_host) || dst == 0xffffffffu) return 0;
+  lan_learn(rd32(ip + 12), frame + 6);
+  /* DHCP (to the broadcast address or to the router) is the host's, like other UDP. */
+  if (ip[9] == IP_PROTO_UDP && rd16(l4 + 2) == DHCP_SERVER_PORT && (dst == 0xffffffffu || dst == lan_router_ip())) {
+    if ((rd16(ip + 6) & 0x3fff) == 0) lmw_host_router_udp(ip, total);
+    return 1;
+  }
+  /* TCP (but not to its listener port, nor of its own connections) and UDP to the
+     router's own address are flows to the host's loopback, as in QEMU's user networking;
+     anything else for it is lwIP's. */
+  int to_host = dst == lan_router_ip() &&
+                ((ip[9] == IP_PROTO_TCP && rd16(l4 + 2) != LMW_ROUTER_TCP_PORT &&
+                  !own_connection(rd32(ip + 12), rd16(l4), rd16(l4 + 2))) ||
+                 (ip[9] == IP_PROTO_UDP && !own_udp_port(rd16(l4 + 2))));
+  if ((dst == lan_router_ip() && !to_host) || dst == 0xffffffffu) return 0;
+  if ((ip[16] & 0xf0) == 0xe0) return 1; /* multicast (mDNS, ...): stays on the LAN */
+  if (ip[9] == IP_PROTO_ICMP) {
+    if (lan_is_service(dst)) lan_echo_reply(frame, len);
+    return 1;
+  }
   if ((rd16(ip + 6) & 0x3fff) != 0) return 1; /* fragments: not handled, dropped */
 
   if (ip[9] == IP_PROTO_UDP) {
@@ -288,7 +238,7 @@ int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
   }
   if (f == NULL) {
     if (!(flags & TCP_SYN) || (flags & TCP_ACK)) {
-      if (!(flags & TCP_RST)) send_rst(ip); /* unknown connection */
+      if (!(flags & TCP_RST)) lan_send_rst(frame); /* unknown connection */
       return 1;
     }
     flows_sweep();
@@ -318,7 +268,7 @@ int lmw_router_input(lmw_netif *n, uint8_t *frame, size_t len) {
     return 1;
   }
   /* Active: rewrite the destination to our listener. */
-  nat_rewrite_tcp(ip, ip + 16, l4 + 2, router_ip(), LMW_ROUTER_TCP_PORT);
+  nat_rewrite_tcp(ip, ip + 16, l4 + 2, lan_router_ip(), LMW_ROUTER_TCP_PORT);
   return 0;
 }
 
@@ -329,7 +279,7 @@ void lmw_router_output(lmw_netif *n, uint8_t *frame, size_t len) {
   size_t total = rd16(ip + 2);
   if (ip[9] != IP_PROTO_TCP || total > len - ETH_HDR || total < ihl + 20) return;
   uint8_t *l4 = ip + ihl;
-  if (rd16(l4) != LMW_ROUTER_TCP_PORT || rd32(ip + 12) != router_ip()) return;
+  if (rd16(l4) != LMW_ROUTER_TCP_PORT || rd32(ip + 12) != lan_router_ip()) return;
   struct flow *f = flow_by_dev(rd32(ip + 16), rd16(l4 + 2));
   if (f == NULL) return;
   nat_rewrite_tcp(ip, ip + 12, l4, f->orig_ip, f->orig_port);
@@ -340,7 +290,7 @@ static void router_tick(void *arg) {
   (void)arg;
   if (the_router == NULL) return;
   flows_sweep();
-  sys_timeout(1000, router_tick, NULL);
+  sys_timeout(SWEEP_INTERVAL_MS, router_tick, NULL);
 }
 
 /* ---- exported -------------------------------------------------------------------------- */
@@ -351,7 +301,8 @@ int lmw_router_enable(lmw_netif *nif, uint32_t user_id) {
   if (the_router == NULL) return ERR_MEM;
   the_router->nif = nif;
   the_router->user_id = user_id;
-  sys_timeout(1000, router_tick, NULL);
+  lan_reset(nif);
+  sys_timeout(SWEEP_INTERVAL_MS, router_tick, NULL);
   return ERR_OK;
 }
 
@@ -359,6 +310,7 @@ void lmw_router_disable(void) {
   if (the_router == NULL) return;
   sys_untimeout(router_tick, NULL);
   while (the_router->flows) flow_free(the_router->flows);
+  lan_reset(NULL);
   free(the_router);
   the_router = NULL;
 }
@@ -392,7 +344,7 @@ int lmw_router_flow_accept(uint32_t flow_id) {
 int lmw_router_flow_reject(uint32_t flow_id) {
   struct flow *f = the_router ? flow_by_id(flow_id) : NULL;
   if (f == NULL || f->state != FLOW_PENDING) return ERR_VAL;
-  if (f->syn) send_rst(f->syn + ETH_HDR);
+  if (f->syn) lan_send_rst(f->syn);
   flow_free(f);
   return ERR_OK;
 }
@@ -400,19 +352,28 @@ int lmw_router_flow_reject(uint32_t flow_id) {
 int lmw_router_udp_send(const char *src_ip, uint16_t src_port, const char *dst_ip, uint16_t dst_port,
                         const uint8_t *payload, size_t len) {
   ip4_addr_t s, d;
-  if (the_router == NULL || !the_router->have_dev_mac) return ERR_CONN;
-  if (!ip4addr_aton(src_ip, &s) || !ip4addr_aton(dst_ip, &d) || len > 1472) return ERR_ARG;
-  uint8_t frame[ETH_HDR + 20 + 8 + 1472];
-  uint8_t *ip = build_ip(frame, IP_PROTO_UDP, ip4_addr_get_u32(&s), ip4_addr_get_u32(&d), 8 + len);
+  if (the_router == NULL) return ERR_CONN;
+  if (!ip4addr_aton(src_ip, &s) || !ip4addr_aton(dst_ip, &d) || len > UDP_PAYLOAD_MAX) return ERR_ARG;
+  const uint8_t *to = lan_mac_of(ip4_addr_get_u32(&d));
+  if (to == NULL) return ERR_RTE; /* no station with that address has spoken yet */
+  uint8_t frame[ETH_HDR + 20 + 8 + UDP_PAYLOAD_MAX];
+  uint8_t *ip = lan_build_ip(frame, to, IP_PROTO_UDP, ip4_addr_get_u32(&s), ip4_addr_get_u32(&d), 8 + len);
   uint8_t *u = ip + 20;
   wr16(u, src_port);
   wr16(u + 2, dst_port);
   wr16(u + 4, (uint16_t)(8 + len));
   wr16(u + 6, 0);
   memcpy(u + 8, payload, len);
-  fix_checksums(ip, 28 + len);
-  send_frame(frame, ETH_HDR + 28 + len);
+  lan_fix_checksums(ip, 28 + len);
+  lan_send(frame, ETH_HDR + 28 + len);
   return ERR_OK;
+}
+
+int lmw_router_add_address(const char *ip) {
+  ip4_addr_t a;
+  if (the_router == NULL) return ERR_CONN;
+  if (!ip4addr_aton(ip, &a) || ip4_addr_get_u32(&a) == 0) return ERR_ARG;
+  return lan_add_service(ip4_addr_get_u32(&a));
 }
 
 void lmw_router_disable_for(lmw_netif *n) {

@@ -11,6 +11,8 @@
  *  - mbedtls_ssl_handshake / mbedtls_ssl_read are wrapped so the exported API learns the
  *    Mbed TLS code behind a failure (lwIP reports only ERR_CLSD, or nothing at all for
  *    a failed read);
+ *  - the fatal alert a peer sent is read from the record Mbed TLS keeps (no public getter
+ *    in 3.6), for the error message (lmw_altcp_tls_received_alert);
  *  - altcp_tls_free_config is wrapped to free the session-ticket context lwIP leaks;
  *  - altcp_tls_wrap is replaced so every TLS pcb gets our function table, which adds
  *    what lwIP's lacks: close_notify on a graceful close, and writes capped so that one
@@ -175,6 +177,16 @@ int lmw_altcp_tls_random(void *unused, unsigned char *out, size_t len) {
   (void)unused;
   if (altcp_tls_entropy_rng == NULL) return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
   return mbedtls_ctr_drbg_random(&altcp_tls_entropy_rng->ctr_drbg, out, len);
+}
+
+int lmw_altcp_tls_received_alert(const mbedtls_ssl_context *ssl) {
+  /* After MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE, in_msg still holds the alert record's
+     plaintext (level, description), decrypted if it came encrypted (TLS 1.3). */
+  if (ssl == NULL || ssl->in_msg == NULL || ssl->in_msgtype != MBEDTLS_SSL_MSG_ALERT || ssl->in_msglen < 2 ||
+      ssl->in_msg[0] != MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
+    return -1;
+  }
+  return ssl->in_msg[1];
 }
 
 #endif

@@ -23,6 +23,10 @@ void lmw_altcp_tls_adopt(struct altcp_pcb *conn);
 mbedtls_ssl_config *lmw_altcp_tls_ssl_config(struct altcp_tls_config *config);
 /** Non-zero once the TLS handshake of `conn` completed. */
 int lmw_altcp_tls_handshake_done(struct altcp_pcb *conn);
+/** The description of the fatal alert the peer just sent (RFC 8446 6.2: 70 is
+ *  protocol_version), when the last Mbed TLS call failed with
+ *  MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE; -1 otherwise. */
+int lmw_altcp_tls_received_alert(const mbedtls_ssl_context *ssl);
 /** lwIP's shared DRBG (seeded once a TLS config exists), as an Mbed TLS f_rng. */
 int lmw_altcp_tls_random(void *unused, unsigned char *out, size_t len);
 

@@ -84,7 +84,7 @@ try {
     await page.getByTestId("run").click();
     await page.waitForSelector('#app:is([data-state="done"], [data-state="error"])', { timeout: 300_000 });
     if (await page.getByTestId("error").isVisible()) throw new Error(await page.getByTestId("error").textContent() ?? "");
-    const total = await page.locator('#timeline li[data-phase="total"] .t-ms').textContent();
+    const total = await page.locator('#hops li[data-phase="total"] .t-ms').textContent();
     line("page, playground", Number.parseFloat(total ?? "NaN"));
   }
 

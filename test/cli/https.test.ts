@@ -1,6 +1,5 @@
 // lwip-https against real node:https servers on 127.0.0.1 (certificates from test/helpers/pki),
 // run in process through main() and, once, as a child process.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer, type Server } from "node:https";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
@@ -10,6 +9,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../ts-bindings/src/cli/https.js";
 import { Pki } from "../helpers/pki.js";
+import { runCli } from "./run.js";
 
 let pki: Pki;
 let dir: string;
@@ -282,16 +282,8 @@ describe("lwip-https in process", () => {
 
 describe("lwip-https as a child process", () => {
   it("prints the body, and reports errors on stderr with curl's exit code", async () => {
-    const run = (args: string[]) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "bin/lwip-https.ts", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-      return new Promise<{ code: number | null; out: string; err: string }>((r) => child.once("close", (code) => r({ code, out, err })));
-    };
-    const [ok, bad] = await Promise.all([run(["--cacert", caFile, `${base}/child`]), run([`${base}/child`])]);
-    expect(ok).toEqual({ code: 0, out: "hello /child\n", err: "" });
+    const [ok, bad] = await Promise.all([runCli(["--cacert", caFile, `${base}/child`]), runCli([`${base}/child`])]);
+    expect([ok.code, ok.text, ok.err]).toEqual([0, "hello /child\n", ""]);
     expect(bad.code).toBe(60);
     expect(bad.err).toMatch(/^lwip-https: ERR_TLS_CERT_UNTRUSTED: /);
   });

@@ -3,6 +3,7 @@ import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { exitCodeFor } from "../../ts-bindings/src/cli/exit-codes.js";
 import { ProgressBar } from "../../ts-bindings/src/cli/progress.js";
+import { formatWriteOut } from "../../ts-bindings/src/cli/write-out.js";
 import { createTestCa } from "../../ts-bindings/src/node/testca.js";
 
 describe("exit codes", () => {
@@ -91,5 +92,24 @@ describe("test CA", () => {
     const now = Date.now();
     expect(Date.parse(server.validFrom)).toBeLessThan(now);
     expect(Date.parse(server.validTo)).toBeGreaterThan(now + 23 * 3600e3);
+  });
+});
+
+describe("-w format", () => {
+  const report = {
+    status: 200, url: "https://h.test/x", redirects: 0, sizeDownload: 5, sizeHeader: 40,
+    headers: [["Content-Type", "text/plain"], ["X-Two", "a"], ["x-two", "b"]] as Array<[string, string]>,
+    remote: "198.18.0.1:443", local: "10.0.2.15:49153", httpVersion: "1.1", exitcode: 0, errormsg: "",
+  };
+
+  it("expands variables, %header{}, escapes and %%, and switches to stderr", () => {
+    const w = formatWriteOut("%{http_code} %{content_type} %header{x-two} %{remote_ip}:%{remote_port} %{scheme}%%\\n%{stderr}err\\t%{local_port}", report);
+    expect(w).toEqual({ stdout: "200 text/plain a, b 198.18.0.1:443 HTTPS%\n", stderr: "err\t49153", warnings: [] });
+  });
+
+  it("prints nothing for an unknown variable and warns about it, as curl does; 000 without a response", () => {
+    const w = formatWriteOut("[%{nope}] %{http_code}", { ...report, status: 0 });
+    expect(w.stdout).toBe("[] 000");
+    expect(w.warnings).toEqual(["unknown --write-out variable: 'nope'"]);
   });
 });

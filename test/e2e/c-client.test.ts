@@ -1,34 +1,29 @@
 // The book's HTTPS client in C (native/apps/https_client.c) run inside the device stack,
 // through the router and the Node dialer, against real Node https servers on loopback.
 import { createHash } from "node:crypto";
-import { createServer as createHttpsServer, type Server } from "node:https";
 import { createServer as createTcpServer, type AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCClient } from "../../ts-bindings/src/apps/https-client.js";
 import { isLmwError, type LmwError } from "../../ts-bindings/src/errors.js";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
-import { Pki, type Cert } from "../helpers/pki.js";
+import { httpsOrigin, localOrigin, type HttpsOrigin, type LocalOrigin } from "../helpers/origin.js";
+import type { Cert } from "../helpers/pki.js";
 
-let pki: Pki;
+let origin: LocalOrigin;
 let root: Cert;
 let otherRoot: Cert;
-let https: Server;
 let port: number;
-let wrongName: Server;
+let wrongName: HttpsOrigin;
 let wrongNamePort: number;
 const big = new Uint8Array(1024 * 1024).map((_, i) => (i * 31 + (i >> 10)) & 255);
 const bigSha = createHash("sha256").update(big).digest("hex");
 
-function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {
+function listen(server: ReturnType<typeof createTcpServer>): Promise<number> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
 }
 
 beforeAll(async () => {
-  pki = new Pki();
-  root = pki.issue({ cn: "C Client Root", ca: true });
-  otherRoot = pki.issue({ cn: "Somebody Else's Root", ca: true });
-  const leaf = pki.issue({ cn: "localhost", san: ["localhost", "127.0.0.1"], issuer: root });
-  https = createHttpsServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
+  origin = await localOrigin((req, res) => {
     const tls = (req.socket as import("node:tls").TLSSocket).getProtocol();
     if (req.url === "/chunked") {
       // No Content-Length: Node sends Transfer-Encoding: chunked, one chunk per write.
@@ -51,16 +46,17 @@ beforeAll(async () => {
     res.setHeader("content-length", Buffer.byteLength(body));
     res.end(body);
   });
-  port = await listen(https);
-  const other = pki.issue({ cn: "other.example", san: ["other.example"], issuer: root });
-  wrongName = createHttpsServer({ cert: other.chainPem, key: other.keyPem }, (_req, res) => res.end("should not be seen"));
-  wrongNamePort = await listen(wrongName);
+  root = origin.root;
+  port = origin.port;
+  otherRoot = origin.pki.issue({ cn: "Somebody Else's Root", ca: true });
+  const other = origin.pki.issue({ cn: "other.example", san: ["other.example"], issuer: root });
+  wrongName = await httpsOrigin(other, (_req, res) => res.end("should not be seen"));
+  wrongNamePort = wrongName.port;
 });
 
 afterAll(async () => {
-  https?.close();
   wrongName?.close();
-  pki?.dispose();
+  origin?.close();
 });
 
 /** A network for one test, closed whatever happens. */
@@ -196,6 +192,14 @@ describe("the book's HTTPS client in C", () => {
   it("leaves no request, connection or config state behind", async () => {
     await withNetwork(undefined, async (net) => {
       const { mem, mod } = net.device;
+      const idleTimeouts = net.device.stat("timeouts");
+      // Heap snapshots only once the device is quiet: no pcb (TIME_WAIT included) and
+      // lwIP's TCP timer stopped, which it does one tick after the last pcb.
+      const quiet = () =>
+        vi.waitFor(() => {
+          expect(net.device.stat("tcp_active") + net.device.stat("tcp_time_wait")).toBe(0);
+          expect(net.device.stat("timeouts")).toBe(idleTimeouts);
+        }, { timeout: 15_000, interval: 100 });
       // lwIP 2.2.1's altcp_tls_free_config leaks the session-ticket context of every config
       // (~480 bytes); native/tls/altcp_tls_36.c frees it. A config must now cost nothing.
       const configCost = () => {
@@ -208,6 +212,7 @@ describe("the book's HTTPS client in C", () => {
       configCost();
       await runCClient(net, `https://localhost:${port}/warm`, { ca: root.certPem });
       expect(configCost()).toBe(0);
+      await quiet();
       const heap = net.device.heapInUse();
       const ac = new AbortController();
       const aborted = runCClient(net, `https://localhost:${port}/big`, { ca: root.certPem, signal: ac.signal });
@@ -216,9 +221,11 @@ describe("the book's HTTPS client in C", () => {
       for (let i = 0; i < 3; i++) await runCClient(net, `https://localhost:${port}/again`, { ca: root.certPem });
       await runCClient(net, `https://localhost:${port}/`, { ca: otherRoot.certPem }).catch(() => {});
       await runCClient(net, "https://no-such-host.invalid/", { ca: root.certPem }).catch(() => {});
+      await quiet();
       expect(net.device.heapInUse() - heap).toBe(0);
       expect(net.device.assertCount()).toBe(0);
       expect(net.device.stat("tcp_active")).toBe(0);
+      expect(net.device.stat("conns")).toBe(0); // the C app holds no lmw_conn handles either
     });
   });
 });

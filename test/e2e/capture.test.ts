@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { KeyLog, PcapWriter, summarizeFrame } from "../../ts-bindings/src/link/pcap.js";
-import { localOrigin, type LocalOrigin } from "../helpers/origin.js";
-import { readAll } from "../helpers/stacks.js";
+import { localOrigin, rawGet, type LocalOrigin } from "../helpers/origin.js";
+import { parsePcap } from "../helpers/frames.js";
 
 let origin: LocalOrigin;
 
@@ -11,19 +11,6 @@ beforeAll(async () => {
   origin = await localOrigin((req, res) => res.end(req.url === "/big" ? Buffer.alloc(200_000, 1) : "captured"));
 });
 afterAll(() => origin.close());
-
-function parsePcap(bytes: Uint8Array): Uint8Array[] {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  expect(dv.getUint32(0, true)).toBe(0xa1b2c3d4);
-  expect(dv.getUint32(20, true)).toBe(1); // Ethernet
-  const frames: Uint8Array[] = [];
-  for (let off = 24; off < bytes.length; ) {
-    const incl = dv.getUint32(off + 8, true);
-    frames.push(bytes.subarray(off + 16, off + 16 + incl));
-    off += 16 + incl;
-  }
-  return frames;
-}
 
 it("captures the link as pcap and logs keys that match the ClientHello", async () => {
   const pcap = new PcapWriter();
@@ -34,12 +21,7 @@ it("captures the link as pcap and logs keys that match the ClientHello", async (
     onLog: (e) => e.source === "keylog" && keylog.add(e.text),
   });
   try {
-    const sock = await net.connectTls({ host: "localhost", port: origin.port });
-    const w = sock.writable.getWriter();
-    await w.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
-    w.releaseLock();
-    expect(new TextDecoder().decode(await readAll(sock.readable))).toMatch(/captured$/);
-    await sock.close();
+    expect((await rawGet(net, { host: "localhost", port: origin.port })).body).toBe("captured");
   } finally {
     await net.close();
   }

@@ -1,7 +1,6 @@
 // fetch through the device stack (lwIP + altcp_tls + Mbed TLS), the router and the Node
 // dialer, against real Node https servers on loopback.
 import { createHash } from "node:crypto";
-import { createServer as createHttpsServer, type Server } from "node:https";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync, deflateSync } from "node:zlib";
@@ -9,12 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLmwError } from "../../ts-bindings/src/errors.js";
 import { socketInfoOf } from "../../ts-bindings/src/http/index.js";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
-import { Pki, type Cert } from "../helpers/pki.js";
+import { localOrigin, type LocalOrigin } from "../helpers/origin.js";
+import type { Cert } from "../helpers/pki.js";
 
-let pki: Pki;
-let root: Cert;
+let origin: LocalOrigin;
 let leaf: Cert;
-let server: Server;
 let base: string;
 let net: Network;
 let connections = 0;
@@ -22,10 +20,7 @@ const big = Buffer.alloc(10 * 1024 * 1024);
 for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 9)) & 255;
 
 beforeAll(async () => {
-  pki = new Pki();
-  root = pki.issue({ cn: "Fetch Root", ca: true });
-  leaf = pki.issue({ cn: "localhost", san: ["localhost"], issuer: root });
-  server = createHttpsServer({ cert: leaf.chainPem, key: leaf.keyPem, keepAliveTimeout: 30_000 }, async (req, res) => {
+  origin = await localOrigin(async (req, res) => {
     const url = new URL(req.url!, "https://localhost");
     switch (url.pathname) {
       case "/echo": {
@@ -65,17 +60,16 @@ beforeAll(async () => {
       default:
         res.end(`path ${url.pathname}`);
     }
-  });
-  server.on("connection", () => connections++);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `https://localhost:${(server.address() as AddressInfo).port}`;
-  net = await createNetwork({ tls: { ca: root.certPem } });
+  }, { keepAliveTimeout: 30_000 });
+  origin.server.on("connection", () => connections++);
+  leaf = origin.leaf;
+  base = origin.url;
+  net = await createNetwork({ tls: { ca: origin.root.certPem } });
 });
 
 afterAll(async () => {
   await net.close();
-  server.close();
-  pki.dispose();
+  origin.close();
 });
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -132,7 +126,7 @@ describe("fetch through the stack", () => {
     expect(m.status).toBe(302);
     await m.text();
     const err = await net.fetch(`${base}/redirect`, { redirect: "error" }).catch((e: unknown) => e);
-    expect(isLmwError(err)).toBe(true);
+    expect(isLmwError(err, "ERR_HTTP_REDIRECT")).toBe(true);
   });
 
   it("decodes gzip and deflate", async () => {
@@ -150,8 +144,9 @@ describe("fetch through the stack", () => {
     const r = await net.fetch(`${base}/stall`, { signal: ac.signal });
     const reader = r.body!.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("partial");
-    ac.abort(new Error("enough"));
-    await expect(reader.read()).rejects.toThrow();
+    const reason = new Error("enough");
+    ac.abort(reason);
+    await expect(reader.read()).rejects.toBe(reason); // the fetch standard: the signal's reason
   });
 
   it("times out waiting for headers and for body bytes, with distinct codes", async () => {
@@ -198,7 +193,7 @@ describe("connect timeout", () => {
   it("is ERR_TIMEOUT_CONNECT while the real connection is still being dialed", async () => {
     // A dialer that never connects: the router holds the device's SYN the whole time.
     const stuck = createNetwork({
-      tls: { ca: root.certPem },
+      tls: { ca: origin.root.certPem },
       dialer: { dialTcp: () => new Promise(() => {}), close: async () => {} },
     });
     const n = await stuck;

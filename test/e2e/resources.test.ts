@@ -1,27 +1,18 @@
 // Nothing is lost or left behind: the WASM heaps return to their baseline after many
 // requests, a slow reader keeps memory bounded, close() leaves no timers or sockets.
 import { createHash } from "node:crypto";
-import { createServer as createHttpsServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createNetwork, type Network } from "../../ts-bindings/src/network.js";
-import { Pki, type Cert } from "../helpers/pki.js";
-import { readAll } from "../helpers/stacks.js";
+import { localOrigin, rawGet, type LocalOrigin } from "../helpers/origin.js";
 
-let pki: Pki;
-let root: Cert;
-let server: Server;
-let port: number;
+let origin: LocalOrigin;
 let bigBody: Buffer;
 let sawBackpressure = false;
 
 beforeAll(async () => {
-  pki = new Pki();
-  root = pki.issue({ cn: "Res Root", ca: true });
-  const leaf = pki.issue({ cn: "localhost", san: ["localhost"], issuer: root });
   bigBody = Buffer.alloc(20 * 1024 * 1024, 0);
   for (let i = 0; i < bigBody.length; i += 4) bigBody.writeUInt32LE(i * 2654435761 >>> 0, i);
-  server = createHttpsServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
+  origin = await localOrigin((req, res) => {
     if (req.url === "/big") {
       res.setHeader("content-length", bigBody.length);
       let off = 0;
@@ -42,26 +33,18 @@ beforeAll(async () => {
     }
     res.end("small");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  port = (server.address() as AddressInfo).port;
 });
 
-afterAll(() => {
-  server.close();
-  pki.dispose();
-});
+afterAll(() => origin.close());
 
-async function get(net: Network, path: string): Promise<Uint8Array> {
-  const sock = await net.connectTls({ host: "localhost", port, ca: root.certPem });
-  const w = sock.writable.getWriter();
-  await w.write(new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`));
-  w.releaseLock();
-  const body = await readAll(sock.readable);
-  await sock.close();
-  return body;
+const get = (net: Network, path: string) => rawGet(net, { host: "localhost", port: origin.port, ca: origin.root.certPem, path });
+
+/** lwIP timers pending in each stack of a network that has carried nothing yet. */
+function idleTimers(net: Network) {
+  return { device: net.device.stat("timeouts"), router: net.routerStack.stat("timeouts") };
 }
 
-async function settled(net: Network): Promise<void> {
+async function settled(net: Network, idle: { device: number; router: number }): Promise<void> {
   // Saved TLS sessions (resumption) are kept on purpose and vary in size by a few bytes.
   net.clearTlsSessions();
   // TIME_WAIT is 2 s on the virtual link; the router sweeps finished flows each second.
@@ -69,22 +52,26 @@ async function settled(net: Network): Promise<void> {
     const s = net.stats();
     expect(s.devicePcbs).toBe(0);
     expect(s.routerPcbs).toBe(1); // its listener
+    expect(s.deviceConns).toBe(0);
+    expect(s.routerConns).toBe(1); // its listener's handle
     expect(s.flows).toBe(0);
+    // lwIP's TCP timer stops (and frees its entry) one tick after the last pcb is gone.
+    expect(idleTimers(net)).toEqual(idle);
   }, { timeout: 15_000, interval: 200 });
 }
 
 describe("resources", () => {
   it("500 sequential requests: the WASM heaps return to their baseline", async () => {
     const net = await createNetwork();
+    const idle = idleTimers(net);
     try {
       await get(net, "/warm-up"); // the TLS configuration and DNS entry are kept on purpose
-      await settled(net);
+      await settled(net, idle);
       const before = net.stats();
       for (let i = 0; i < 500; i++) {
-        const body = new TextDecoder().decode(await get(net, `/n${i}`));
-        expect(body.endsWith("small")).toBe(true);
+        expect((await get(net, `/n${i}`)).body).toBe("small");
       }
-      await settled(net);
+      await settled(net, idle);
       const after = net.stats();
       expect(after.deviceHeap).toBe(before.deviceHeap);
       expect(after.routerHeap).toBe(before.routerHeap);
@@ -97,7 +84,7 @@ describe("resources", () => {
   it("a slow reader keeps memory bounded; the sender is slowed, nothing is lost", async () => {
     const net = await createNetwork();
     try {
-      const sock = await net.connectTls({ host: "localhost", port, ca: root.certPem });
+      const sock = await net.connectTls({ host: "localhost", port: origin.port, ca: origin.root.certPem });
       const w = sock.writable.getWriter();
       await w.write(new TextEncoder().encode("GET /big HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
       w.releaseLock();

@@ -1,5 +1,4 @@
 // Two stacks (two instances of the WASM module) on one virtual Ethernet link.
-import { concatBytes } from "../../ts-bindings/src/bytes.js";
 import { Netif } from "../../ts-bindings/src/link/netif.js";
 import { VirtualLink } from "../../ts-bindings/src/link/virtual-link.js";
 import { Stack, type StackOptions } from "../../ts-bindings/src/device/stack.js";
@@ -33,15 +32,4 @@ export async function stackPair(options: { client?: StackOptions; server?: Stack
       server.dispose();
     },
   };
-}
-
-export async function readAll(readable: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  const reader = readable.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-  }
-  return concatBytes(chunks);
 }

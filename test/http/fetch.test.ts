@@ -3,15 +3,18 @@
 // a timer appears).
 
 import { createHash, randomBytes } from "node:crypto";
+import { EventEmitter, once } from "node:events";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import net from "node:net";
+import { buffer } from "node:stream/consumers";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLmwError, LmwError } from "../../ts-bindings/src/errors.js";
 import { createFetch, type FetchClient, type FetchTiming } from "../../ts-bindings/src/http/index.js";
-import { makeCerts, nodeConnector, type TestCerts } from "./helpers.js";
+import { Pki, type Cert } from "../helpers/pki.js";
+import { nodeConnector } from "./helpers.js";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -47,17 +50,11 @@ async function listen(server: http.Server | https.Server, scheme: string): Promi
   return ts;
 }
 
-function readAll(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on("data", (d: Buffer) => parts.push(d));
-    req.on("end", () => resolve(Buffer.concat(parts)));
-    req.on("error", reject);
-  });
-}
-
 const BIG = randomBytes(10 * 1024 * 1024);
 const BIG_SHA = createHash("sha256").update(BIG).digest("hex");
+
+/** Emits a route's path when its request reached the server. */
+const arrivals = new EventEmitter();
 
 const routes: Record<string, Handler> = {
   "/hello": (_req, res) => {
@@ -65,7 +62,7 @@ const routes: Record<string, Handler> = {
     res.end("hello world");
   },
   "/echo": async (req, res) => {
-    const body = await readAll(req);
+    const body = await buffer(req);
     res.setHeader("content-type", "application/json");
     res.end(
       JSON.stringify({
@@ -121,7 +118,8 @@ const routes: Record<string, Handler> = {
     res.write(Buffer.alloc(1024, 1));
   },
   "/never": () => {
-    // no response at all
+    // no response at all; tests wait for the request to arrive here
+    arrivals.emit("/never");
   },
   "/redirect-301": (_req, res) => {
     res.writeHead(301, { location: "/echo" });
@@ -152,7 +150,8 @@ const routes: Record<string, Handler> = {
 let server: TestServer;
 let other: TestServer; // a second origin, for cross-origin redirects
 let tlsServer: TestServer;
-let certs: TestCerts;
+let pki: Pki;
+let root: Cert;
 let connects = 0;
 let client: FetchClient;
 
@@ -173,17 +172,19 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
 }
 
 beforeAll(async () => {
-  certs = makeCerts();
+  pki = new Pki();
+  root = pki.issue({ cn: "lmw test CA", ca: true });
+  const leaf = pki.issue({ cn: "localhost", san: ["localhost", "127.0.0.1"], issuer: root });
   server = await listen(http.createServer({ keepAliveTimeout: 10000 }, handler), "http");
   other = await listen(http.createServer(handler), "http");
-  tlsServer = await listen(https.createServer({ key: certs.key, cert: certs.cert }, handler), "https");
-  client = createFetch(nodeConnector({ ca: certs.ca, onConnect: () => connects++ }), { version: "9.9.9" });
+  tlsServer = await listen(https.createServer({ key: leaf.keyPem, cert: leaf.chainPem }, handler), "https");
+  client = createFetch(nodeConnector({ ca: root.certPem, onConnect: () => connects++ }), { version: "9.9.9" });
 });
 
 afterAll(async () => {
   await client.close();
   await Promise.all([server.close(), other.close(), tlsServer.close()]);
-  certs.cleanup();
+  pki.dispose();
 });
 
 async function expectCode(p: Promise<unknown>, code: string): Promise<LmwError> {
@@ -418,8 +419,10 @@ describe("fetch: aborts, timeouts, failures", () => {
 
   it("abort while waiting for headers", async () => {
     const ac = new AbortController();
+    const arrived = once(arrivals, "/never");
     const p = client.fetch(`${server.url}/never`, { signal: ac.signal });
-    setTimeout(() => ac.abort(), 50);
+    await arrived; // the request is out and the client waits for the head
+    ac.abort();
     await expect(p).rejects.toMatchObject({ name: "AbortError" });
   });
 

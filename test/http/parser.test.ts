@@ -106,6 +106,15 @@ describe("ResponseParser", () => {
     });
   }
 
+  it("rejects conflicting framing fields even where no body follows (HEAD, 204, 304), as llhttp does", () => {
+    const both = "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n";
+    expect(parseEverySplit(`HTTP/1.1 200 OK\r\n${both}`, { method: "HEAD" }).error).toMatch(/both Transfer-Encoding and Content-Length/);
+    expect(parseEverySplit(`HTTP/1.1 204 No Content\r\n${both}`).error).toMatch(/both Transfer-Encoding and Content-Length/);
+    expect(parseEverySplit("HTTP/1.0 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n").error).toMatch(/HTTP\/1\.0 response/);
+    // A coding we cannot decode is fine where there is no body to decode.
+    expect(parseEverySplit("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", { method: "HEAD" })).toMatchObject({ ended: true });
+  });
+
   it("accepts identical repeated Content-Length and a Connection: close body", () => {
     expect(parseEverySplit("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 003\r\n\r\nabc")).toMatchObject({ body: "abc", ended: true });
   });

@@ -7,7 +7,8 @@ import { client as wispClient } from "@mercuryworkshop/wisp-js/client";
 import { server as wispServer, logging as wispLogging } from "@mercuryworkshop/wisp-js/server";
 import { createShim, type Shim } from "../../ts-bindings/src/shim/server.js";
 import { WispDialer } from "../../ts-bindings/src/dialer/wisp.js";
-import { randomBytes, readAll, sha256, startEcho, type EchoServer } from "./helpers.js";
+import { readAll } from "../helpers/streams.js";
+import { randomBytes, sha256, startEcho, type EchoServer } from "./helpers.js";
 
 interface WispJsStream {
   send(data: Uint8Array): void;

@@ -1,37 +1,10 @@
 // The shim's outbound policy, origin check and tokens, against real servers on loopback.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocket } from "ws";
 import { createShim, type Shim } from "../../ts-bindings/src/shim/server.js";
 import { createToken } from "../../ts-bindings/src/shim/token.js";
-import { CloseReason, PacketType, StreamType, encodeConnect, encodeData } from "../../ts-bindings/src/wisp/packet.js";
-import { RawWispClient, startEcho, type EchoServer } from "./helpers.js";
-
-let nextId = 1;
-/** Sends CONNECT and resolves with the CLOSE reason the shim answers, or "data" if the echo answered. */
-async function dial(client: RawWispClient, host: string, port: number, probe = false): Promise<number | "data"> {
-  const id = nextId++;
-  client.send(encodeConnect(id, StreamType.TCP, host, port));
-  if (probe) client.send(encodeData(id, new TextEncoder().encode("ping")));
-  const p = await client.next((p) => p.streamId === id && (p.type === PacketType.CLOSE || p.type === PacketType.DATA));
-  return p.type === PacketType.CLOSE ? p.reason : "data";
-}
-
-/** Opens a WebSocket and resolves with the HTTP status of a refused upgrade, or 101. */
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.on("error", () => {});
-    ws.on("open", () => {
-      resolve(101);
-      ws.close();
-    });
-  });
-}
+import { connectErrorReason } from "../../ts-bindings/src/shim/policy.js";
+import { CloseReason } from "../../ts-bindings/src/wisp/packet.js";
+import { RawWispClient, dial, startEcho, upgradeStatus, type EchoServer } from "./helpers.js";
 
 describe("default policy: loopback and private targets are refused", () => {
   let echo: EchoServer;
@@ -74,8 +47,8 @@ describe("default policy: loopback and private targets are refused", () => {
     expect(echo.connections).toBe(0);
   });
 
-  it("names are resolved by the shim (an unknown name is unreachable, 0x42) and bad names are invalid (0x41)", async () => {
-    expect(await dial(client, "no-such-name.test", 80)).toBe(CloseReason.UNREACHABLE);
+  it("names are resolved by the shim (an unknown name is 0x45, not resolved) and bad names are invalid (0x41)", async () => {
+    expect(await dial(client, "no-such-name.test", 80)).toBe(CloseReason.NAME_NOT_RESOLVED);
     expect(await dial(client, "bad name!", 80)).toBe(CloseReason.INVALID_INFO);
     expect(await dial(client, "example.com", 0)).toBe(CloseReason.INVALID_INFO);
     expect(lookups).toContain("localhost");
@@ -123,7 +96,7 @@ describe("opting in", () => {
   });
 
   it("a name lookup that never answers ends in CLOSE 0x43", async () => {
-    const shim = await createShim({ connectTimeoutMs: 50, lookup: () => new Promise(() => {}) });
+    const shim = await createShim({ lookupTimeoutMs: 50, lookup: () => new Promise(() => {}) });
     const client = await RawWispClient.connect(shim.url);
     try {
       expect(await dial(client, "slow.test", 80)).toBe(CloseReason.CONNECT_TIMEOUT);
@@ -219,21 +192,55 @@ describe("token auth", () => {
     }
   });
 
-  it("expired, wrong-target and forged tokens get CLOSE 0x48", async () => {
+  it("expired, forged, tampered or garbage tokens: 401 at the upgrade; a token for another target: CLOSE 0x48", async () => {
     const expired = createToken({ secret, target: "*", ttlSeconds: 60, now: Date.now() - 120_000 });
     const wrongTarget = createToken({ secret, target: `127.0.0.1:${echo.port + 1}`, ttlSeconds: 60 });
     const forged = createToken({ secret: "not-the-secret", target: "*", ttlSeconds: 60 });
     const good = createToken({ secret, target: "*", ttlSeconds: 60 });
     const tampered = good.replace(/^[^.]+/, Buffer.from(JSON.stringify({ t: "*", e: 9999999999 })).toString("base64url"));
     const before = echo.connections;
-    for (const token of [expired, wrongTarget, forged, tampered, "garbage"]) {
-      const client = await RawWispClient.connect(`${shim.url}?token=${encodeURIComponent(token)}`);
-      try {
-        expect(await dial(client, "127.0.0.1", echo.port, true)).toBe(CloseReason.BLOCKED);
-      } finally {
-        await client.close();
-      }
+    for (const token of [expired, forged, tampered, "garbage"]) {
+      expect(await upgradeStatus(`${shim.url}?token=${encodeURIComponent(token)}`)).toBe(401);
+    }
+    const client = await RawWispClient.connect(`${shim.url}?token=${encodeURIComponent(wrongTarget)}`);
+    try {
+      expect(await dial(client, "127.0.0.1", echo.port, true)).toBe(CloseReason.BLOCKED);
+    } finally {
+      await client.close();
     }
     expect(echo.connections).toBe(before);
+  });
+});
+
+describe("one close reason per cause (what the Wisp dialer maps to its codes)", () => {
+  it("unknown host 0x45, refused 0x44, lookup timeout 0x43, blocked 0x48, unreachable 0x42", async () => {
+    const closed = await startEcho();
+    const port = closed.port;
+    await closed.close(); // nothing listens there any more
+    const shim = await createShim({
+      allowLoopback: true,
+      denyPorts: [9],
+      lookupTimeoutMs: 50,
+      lookup: (name) =>
+        name === "hang.test"
+          ? new Promise(() => {})
+          : Promise.reject(Object.assign(new Error("not found"), { code: "ENOTFOUND" })),
+    });
+    const client = await RawWispClient.connect(shim.url);
+    try {
+      expect(await dial(client, "no-such-name.test", 80)).toBe(CloseReason.NAME_NOT_RESOLVED);
+      expect(await dial(client, "127.0.0.1", port)).toBe(CloseReason.REFUSED);
+      expect(await dial(client, "hang.test", 80)).toBe(CloseReason.CONNECT_TIMEOUT);
+      expect(await dial(client, "127.0.0.1", 9)).toBe(CloseReason.BLOCKED);
+    } finally {
+      await client.close();
+      await shim.close();
+    }
+    // No route is not something loopback can produce: the mapping itself.
+    for (const code of ["ENETUNREACH", "EHOSTUNREACH", "EADDRNOTAVAIL"]) {
+      expect(connectErrorReason(Object.assign(new Error(code), { code }))).toBe(CloseReason.UNREACHABLE);
+    }
+    expect(connectErrorReason(Object.assign(new Error("x"), { code: "ETIMEDOUT" }))).toBe(CloseReason.CONNECT_TIMEOUT);
+    expect(connectErrorReason(Object.assign(new Error("x"), { code: "EACCES" }))).toBe(CloseReason.UNKNOWN);
   });
 });

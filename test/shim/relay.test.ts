@@ -6,7 +6,8 @@ import { WebSocket } from "ws";
 import { createShim, type LogEntry, type Shim } from "../../ts-bindings/src/shim/server.js";
 import { WispDialer } from "../../ts-bindings/src/dialer/wisp.js";
 import { PacketType, StreamType, encodeConnect } from "../../ts-bindings/src/wisp/packet.js";
-import { RawWispClient, randomBytes, readAll, sha256, startEcho, type EchoServer } from "./helpers.js";
+import { readAll } from "../helpers/streams.js";
+import { RawWispClient, randomBytes, sha256, startEcho, type EchoServer } from "./helpers.js";
 
 const MiB = 1 << 20;
 
@@ -81,6 +82,32 @@ describe("relay", () => {
     const closed = new Promise<number>((r) => ws.once("close", (code) => r(code)));
     ws.close();
     await closed;
+  });
+
+  it("the raw form keeps bytes that arrive with the upgrade, before the target is connected", async () => {
+    const s = net.connect(shim.port, "127.0.0.1");
+    await new Promise((r) => s.once("connect", r));
+    const payload = Buffer.from("sent with the upgrade");
+    // One binary frame, masked with a zero key (so the payload stays as it is).
+    const frame = Buffer.concat([Buffer.from([0x82, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
+    s.write(
+      Buffer.concat([
+        Buffer.from(
+          `GET /wisp/127.0.0.1:${echo.port} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        ),
+        frame,
+      ]),
+    );
+    let got = Buffer.alloc(0);
+    await new Promise<void>((resolve) =>
+      s.on("data", (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        if (got.includes(payload)) resolve();
+      }),
+    );
+    expect(got.toString("latin1")).toMatch(/^HTTP\/1\.1 101 /);
+    s.destroy();
   });
 
   it("the raw form refuses blocked targets with close code 4000 + reason", async () => {

@@ -16,19 +16,7 @@ import {
   encodeContinue,
   encodeData,
 } from "../../ts-bindings/src/wisp/packet.js";
-import { RawWispClient, prng, startEcho, type EchoServer } from "./helpers.js";
-
-async function echoWorks(shim: Shim, port: number): Promise<boolean> {
-  const client = await RawWispClient.connect(shim.url);
-  try {
-    client.send(encodeConnect(1, StreamType.TCP, "127.0.0.1", port));
-    client.send(encodeData(1, new Uint8Array([1, 2, 3])));
-    const p = await client.next((p) => p.streamId === 1 && (p.type === PacketType.DATA || p.type === PacketType.CLOSE));
-    return p.type === PacketType.DATA;
-  } finally {
-    await client.close();
-  }
-}
+import { RawWispClient, echoWorks, prng, startEcho, type EchoServer } from "./helpers.js";
 
 describe("malformed input", () => {
   let echo: EchoServer;
@@ -72,12 +60,17 @@ describe("malformed input", () => {
     }
   });
 
-  it("an oversize frame (> 64 KiB) closes that WebSocket cleanly; the shim lives on", async () => {
-    const client = await RawWispClient.connect(shim.url);
-    client.send(encodeData(1, new Uint8Array(70 * 1024)));
-    const { code } = await client.closed;
-    expect(code).toBe(1009);
-    expect(await echoWorks(shim, echo.port)).toBe(true);
+  it("a message over twice maxPacketBytes closes that WebSocket (1009); the shim lives on", async () => {
+    const small = await createShim({ allowLoopback: true, maxPacketBytes: 32 * 1024 });
+    try {
+      const client = await RawWispClient.connect(small.url);
+      client.send(encodeData(1, new Uint8Array(70 * 1024)));
+      const { code } = await client.closed;
+      expect(code).toBe(1009);
+      expect(await echoWorks(small, echo.port)).toBe(true);
+    } finally {
+      await small.close();
+    }
   });
 
   it("survives 10,000 malformed or random frames (seeded), then serves a new connection", async () => {
@@ -235,9 +228,9 @@ describe("lifecycle", () => {
     await shim.close();
     expect(await client.next((p) => p.type === PacketType.CLOSE && p.streamId === 1)).toMatchObject({ reason: CloseReason.VOLUNTARY });
     expect((await client.closed).code).toBe(1001);
-    expect(shim.stats()).toEqual({ connections: 0, streams: [] });
+    expect(shim.stats()).toMatchObject({ connections: 0, streams: [], bufferedBytes: 0 });
     // The listening socket is gone too.
-    await expect(RawWispClient.connect(shim.url)).rejects.toBeTruthy();
+    await expect(RawWispClient.connect(shim.url)).rejects.toMatchObject({ code: "ECONNREFUSED" });
     await echo.close();
   });
 

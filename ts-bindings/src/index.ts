@@ -9,4 +9,8 @@ export { createShim } from "./shim/server.js";
 export type { Shim, ShimOptions } from "./shim/server.js";
 export { createToken, verifyToken } from "./shim/token.js";
 export { createTestCa } from "./node/testca.js";
+export { connectStreamLink, listenStreamLink, StreamLinkEnd } from "./link/stream-link.js";
+export type { StreamLinkAddress, StreamLinkListener } from "./link/stream-link.js";
+export { parseForward } from "./router/forward.js";
+export type { ActiveForward, ForwardRule } from "./router/forward.js";
 export type { TestCa, TestCaOptions } from "./node/testca.js";

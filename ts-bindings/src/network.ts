@@ -5,83 +5,36 @@ import { LwipErr } from "./ffi/generated/errors.js";
 import { LmwEvent } from "./ffi/generated/exports.js";
 import { VERSION } from "./ffi/generated/version.js";
 import { LmwError } from "./errors.js";
-import { createFetch, type FetchClient, type FetchOptions, type LmwFetch } from "./http/index.js";
+import { createFetch, type FetchClient, type LmwFetch } from "./http/index.js";
+import type { LinkEnd } from "./link/link-end.js";
 import { Netif } from "./link/netif.js";
-import { VirtualLink, type FrameTap } from "./link/virtual-link.js";
+import { Switch } from "./link/switch.js";
 import { isIPv4Literal } from "./router/dns-responder.js";
 import { Router } from "./router/router.js";
+import { seededRandom, VirtualClock } from "./router/deterministic.js";
+import type { ActiveForward, Forwarder } from "./router/forward.js";
 import type { ByteSocket } from "./device/socket-types.js";
 import type { Dialer } from "./dialer/types.js";
+import { hasMappings, MappingDialer } from "./dialer/mapping.js";
 import { StackSocket } from "./device/socket.js";
 import { StackUdpSocket, type Datagram } from "./device/udp.js";
-import { Stack, type LogEntry } from "./device/stack.js";
+import { Stack } from "./device/stack.js";
 import { TlsConfig, TlsSession, type TlsClientOptions } from "./device/tls-config.js";
+import { checkTarget, type ConnectTcpOptions, type ConnectTlsOptions, type NetworkOptions } from "./network-options.js";
 
-export interface DeviceOptions {
-  ip?: string;
-  netmask?: string;
-  gateway?: string;
-  dns?: string;
-  mac?: string;
-}
-
-export interface NetworkOptions {
-  /** Where flows go. Default in Node: NodeDialer (real sockets). Required in browsers. */
-  dialer?: Dialer;
-  /** Defaults for every TLS connection (ca, alpn, versions, ciphers, ...). */
-  tls?: TlsClientOptions;
-  /** Device addresses (QEMU user-networking defaults: 10.0.2.15/24, gw .2, DNS .3). */
-  device?: DeviceOptions;
-  /** Debug output of lwIP / Mbed TLS (levels 0-4) to onLog. */
-  debug?: { lwip?: boolean; mbedtls?: number };
-  onLog?: (entry: LogEntry) => void;
-  /** Sees every Ethernet frame on the device's link (a pcap writer, the playground). */
-  onFrame?: FrameTap;
-  /** Default timeouts in ms: TCP connect, TLS handshake (each 30000). */
-  timeouts?: { connect?: number; handshake?: number };
-  /** fetch's options: pool size, idle/headers/body timeouts, user agent, redirects. */
-  http?: FetchOptions;
-  /** Resume TLS sessions per server name, port and configuration (default true). */
-  tlsSessionCache?: boolean;
-  /** The device-router link's MTU. Default: the largest the build allows
-   *  (`stack.constant("FAST_LINK_MTU")`), which moves bulk data in a fraction of the frames;
-   *  1500 gives the segments (MSS 1460) a device on Ethernet or Wi-Fi would see. */
-  linkMtu?: number;
-}
-
-export interface ConnectTcpOptions {
-  host: string;
-  port: number;
-  signal?: AbortSignal;
-  /** ms; ERR_TIMEOUT_CONNECT when exceeded. */
-  connectTimeout?: number;
-}
-
-export interface ConnectTlsOptions extends ConnectTcpOptions, TlsClientOptions {
-  /** SNI and the name checked against the certificate; default: host. */
-  servername?: string;
-  /** ms for the handshake; ERR_TIMEOUT_HANDSHAKE when exceeded. */
-  handshakeTimeout?: number;
-}
-
-function checkTarget(host: unknown, port: unknown): void {
-  if (typeof host !== "string" || host.length === 0 || host.length > 253 || /[\s\0]/.test(host)) {
-    throw new LmwError("ERR_INVALID_ARG", `bad host ${JSON.stringify(host)}`, { layer: "api" });
-  }
-  if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) {
-    throw new LmwError("ERR_INVALID_ARG", `bad port ${String(port)} (1-65535)`, { layer: "api" });
-  }
-}
-
+export type { ConnectTcpOptions, ConnectTlsOptions, DeviceOptions, NetworkOptions } from "./network-options.js";
 export { isIPv4Literal };
 
 export class Network implements AsyncDisposable {
-  readonly device: Stack;
   readonly routerStack: Stack;
   readonly router: Router;
-  readonly link: VirtualLink;
+  /** The LAN: the router, the device (unless `device: false`) and every attached end. */
+  readonly link: Switch;
   readonly dialer: Dialer;
-  #deviceNetif: Netif;
+  /** The router's virtual clock in deterministic mode (advance it to run its timers). */
+  readonly clock: VirtualClock | undefined;
+  #device: Stack | undefined;
+  #deviceNetif: Netif | undefined;
   #routerNetif: Netif;
   #options: NetworkOptions;
   #tlsConfigs = new Map<string, TlsConfig>();
@@ -90,31 +43,46 @@ export class Network implements AsyncDisposable {
   #sockets = new Set<ByteSocket>();
   #closed = false;
   #gateway: string;
+  #deviceIp: string;
+  #forwarder: Forwarder | undefined;
   #http: FetchClient;
   /** WHATWG fetch through the device stack (lwIP + altcp_tls + Mbed TLS). Rejects with
    *  an LmwError carrying a stable code (ERR_TLS_CERT_EXPIRED, ERR_DNS_NOT_FOUND, ...). */
   readonly fetch: LmwFetch;
 
-  private constructor(device: Stack, routerStack: Stack, dialer: Dialer, options: NetworkOptions) {
-    this.device = device;
+  private constructor(device: Stack | undefined, routerStack: Stack, dialer: Dialer, options: NetworkOptions, clock: VirtualClock | undefined) {
+    this.#device = device;
+    this.clock = clock;
     this.routerStack = routerStack;
     this.dialer = dialer;
     this.#options = options;
-    const d = { ip: "10.0.2.15", netmask: "255.255.255.0", gateway: "10.0.2.2", dns: "10.0.2.3", mac: "52:54:00:12:34:56", ...options.device };
+    const d = { ip: "10.0.2.15", netmask: "255.255.255.0", gateway: "10.0.2.2", dns: "10.0.2.3", mac: "52:54:00:12:34:56", ...(options.device || {}) };
     this.#gateway = d.gateway;
-    this.#deviceNetif = new Netif(device, { mac: d.mac, ip: d.ip, netmask: d.netmask, gateway: d.gateway, isDefault: true });
+    this.#deviceIp = d.ip;
     this.#routerNetif = new Netif(routerStack, { mac: "52:55:0a:00:02:02", ip: d.gateway, netmask: d.netmask, isDefault: true });
-    // The link lives in memory: no checksums unless a capture watches it (addTap turns them on).
-    const mtu = options.linkMtu ?? device.constant("FAST_LINK_MTU");
-    for (const n of [this.#deviceNetif, this.#routerNetif]) n.setLink(mtu, false);
-    this.link = new VirtualLink(this.#deviceNetif, this.#routerNetif);
+    this.link = new Switch();
     if (options.onFrame) this.link.addTap(options.onFrame);
-    this.router = new Router(routerStack, this.#routerNetif, { dialer, dnsIp: d.dns });
-    using dns = device.mem.cstring(d.dns);
-    device.mod._lmw_dns_set_server(0, dns.ptr);
+    this.link.attach(this.#routerNetif);
+    this.router = new Router(routerStack, this.#routerNetif, {
+      dialer, dnsIp: d.dns, netmask: d.netmask, udpFlows: { now: clock ? () => clock.now() : undefined, ...options.udpFlows },
+    });
+    if (device) {
+      const ip = d.dhcp ? "0.0.0.0" : d.ip;
+      this.#deviceNetif = new Netif(device, { mac: d.mac, ip, netmask: d.netmask, gateway: d.dhcp ? "0.0.0.0" : d.gateway, isDefault: true });
+      // While the LAN holds only the device and the router, it lives in memory: the
+      // largest MTU and no checksums, unless a capture watches it (addTap turns them on)
+      // or another station joins (attach). Set before the first frame, as on a new wire.
+      const mtu = options.linkMtu ?? device.constant("FAST_LINK_MTU");
+      const checksums = !!options.onFrame;
+      for (const n of [this.#deviceNetif, this.#routerNetif]) n.setLink(mtu, checksums);
+      this.link.attach(this.#deviceNetif);
+      using dns = device.mem.cstring(d.dns);
+      device.mod._lmw_dns_set_server(0, dns.ptr);
+    }
     this.#http = createFetch({
       connect: (o) => o.tls
-        ? this.connectTls({ host: o.host, port: o.port, servername: o.servername, alpn: o.alpn, signal: o.signal })
+        // fetch speaks HTTP/1.1 only, and says so by ALPN (servers that insist on ALPN accept it).
+        ? this.connectTls({ host: o.host, port: o.port, servername: o.servername, alpn: o.alpn ?? ["http/1.1"], signal: o.signal })
         : this.connectTcp({ host: o.host, port: o.port, signal: o.signal }),
     }, {
       version: VERSION,
@@ -137,12 +105,71 @@ export class Network implements AsyncDisposable {
       const { NodeDialer } = (await import(/* @vite-ignore */ nodeDialer)) as typeof import("./dialer/node.js");
       dialer = new NodeDialer();
     }
+    // Rules (mappings, forwards) are checked before any stack exists: ERR_INVALID_ARG.
+    if (hasMappings(options)) dialer = new MappingDialer(dialer, options);
+    const forward = options.forward?.length ? await loadForward() : undefined;
+    const rules = forward?.forwardRules(options.forward!);
     const common = { onLog: options.onLog, debug: options.debug };
+    const det = options.deterministic;
+    const clock = det ? det.clock ?? new VirtualClock() : undefined;
+    const virtual = det && clock ? { clock, random: seededRandom(det.seed), wallTimeS: () => clock.wallTimeS() } : {};
     const [device, router] = await Promise.all([
-      Stack.create({ name: "device", ...common }),
-      Stack.create({ name: "router", onLog: options.onLog }),
+      options.device === false ? undefined : Stack.create({ name: "device", ...common }),
+      Stack.create({ name: "router", onLog: options.onLog, ...virtual }),
     ]);
-    return new Network(device, router, dialer, options);
+    const net = new Network(device, router, dialer, options, clock);
+    if (options.device && options.device.dhcp) await net.#dhcp();
+    if (forward && rules) {
+      try {
+        net.#forwarder = await forward.Forwarder.start(router, rules, net.#deviceIp);
+      } catch (e) {
+        await net.close();
+        throw e;
+      }
+    }
+    return net;
+  }
+
+  /** The forwards listening, with the host ports actually used (hostPort 0 picks one). */
+  get forwards(): readonly ActiveForward[] {
+    return this.#forwarder?.forwards ?? [];
+  }
+
+  /** Waits for the device's lease (the router answers at once; lwIP retries on its own). */
+  async #dhcp(): Promise<void> {
+    try {
+      const lease = await this.#deviceNetif!.startDhcp(AbortSignal.timeout(this.#options.timeouts?.connect ?? 30_000));
+      this.#gateway = lease.gateway;
+      this.#deviceIp = lease.ip;
+    } catch (e) {
+      await this.close();
+      throw new LmwError("ERR_DHCP", "the device got no DHCP lease", { layer: "lwip", cause: e });
+    }
+  }
+
+  /** The library's device stack; ERR_NO_DEVICE for a network made with `device: false`. */
+  get device(): Stack {
+    if (!this.#device) throw new LmwError("ERR_NO_DEVICE", "this network has no device of its own (device: false)", { layer: "api" });
+    return this.#device;
+  }
+
+  /** Puts `end` on the LAN with the router (a Pico program's netif, a StreamLinkEnd, a
+   *  Netif of another stack). It gets its address from the router's DHCP server or uses
+   *  a static one of 10.0.2.0/24. */
+  attach(end: LinkEnd): { detach(): void } {
+    if (this.#closed) throw new LmwError("ERR_NETWORK_CLOSED", "the network is closed", { layer: "api" });
+    this.#toEthernet();
+    return this.link.attach(end);
+  }
+
+  /** Another station shares the LAN from now on (a Pico program's lwIP, a native stack):
+   *  it checks checksums and expects Ethernet-sized frames, so the router's LAN interface
+   *  and the device's go to MTU 1500 with checksums, and stay so (lwIP keeps a TCP
+   *  connection's MSS from its SYN, so connections opened before keep their segments). */
+  #toEthernet(): void {
+    for (const n of [this.#routerNetif, this.#deviceNetif]) {
+      if (n && (n.mtu !== 1500 || !n.checksums)) n.setLink(1500, true);
+    }
   }
 
   /** The address the device uses to reach `ip`: the device cannot route loopback, so
@@ -221,6 +248,10 @@ export class Network implements AsyncDisposable {
     const resolved = performance.now();
     const cached = sessionKey ? this.#sessions.get(sessionKey) : undefined;
     const socket = StackSocket.connect(this.device, { ip, port: options.port, tls, servername, session: cached, signal });
+    // The device only sees a RST when a dial fails, at connect or (Wisp) later: the
+    // router knows why.
+    const target = `${ip}:${options.port}`;
+    socket.explainReset = (localPort) => this.router.resetReason(localPort, target);
     if (sessionKey && this.#options.tlsSessionCache !== false) {
       socket.onSession = (s) => {
         this.#sessions.get(sessionKey)?.dispose();
@@ -248,11 +279,6 @@ export class Network implements AsyncDisposable {
       const opened = performance.now();
       // The same object `opened` resolves with: whoever awaits it sees the timing too.
       info.timing = { start, resolved, tcpConnected: socket.tcpConnectedAt ?? opened, opened };
-    } catch (e) {
-      // The device only saw a RST; the router knows why the dial failed.
-      const why = this.router.lastFailure(`${ip}:${options.port}`);
-      if (why && e instanceof LmwError && e.code === "ERR_CONNECTION_REFUSED") throw why;
-      throw e;
     } finally {
       clearTimeout(timer);
     }
@@ -298,15 +324,31 @@ export class Network implements AsyncDisposable {
   }
 
   /** Resource counters, for leak checks and the playground. */
-  stats(): { deviceHeap: number; routerHeap: number; devicePcbs: number; routerPcbs: number; flows: number; asserts: number } {
+  stats(): {
+    deviceHeap: number;
+    routerHeap: number;
+    devicePcbs: number;
+    routerPcbs: number;
+    /** C connection handles (lmw_conn) not yet freed: sockets and listeners. */
+    deviceConns: number;
+    routerConns: number;
+    flows: number;
+    /** The router's open UDP flows (router/udp-flows.ts). */
+    udpFlows: number;
+    asserts: number;
+  } {
     const pcbs = (s: Stack) => s.stat("tcp_active") + s.stat("tcp_time_wait") + s.stat("tcp_listen");
+    const device = this.#device;
     return {
-      deviceHeap: this.device.heapInUse(),
+      deviceHeap: device?.heapInUse() ?? 0,
       routerHeap: this.routerStack.heapInUse(),
-      devicePcbs: pcbs(this.device),
+      devicePcbs: device ? pcbs(device) : 0,
       routerPcbs: pcbs(this.routerStack),
+      deviceConns: device?.stat("conns") ?? 0,
+      routerConns: this.routerStack.stat("conns"),
       flows: this.router.flowCount(),
-      asserts: this.device.assertCount() + this.routerStack.assertCount(),
+      udpFlows: this.router.udpFlowCount(),
+      asserts: (device?.assertCount() ?? 0) + this.routerStack.assertCount(),
     };
   }
 
@@ -314,6 +356,7 @@ export class Network implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     await this.#http.close();
+    await this.#forwarder?.close();
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
     for (const u of this.#udpSockets) u.close();
@@ -323,9 +366,9 @@ export class Network implements AsyncDisposable {
     for (const cfg of this.#tlsConfigs.values()) cfg.dispose();
     this.#tlsConfigs.clear();
     this.link.dispose();
-    this.#deviceNetif.dispose();
+    this.#deviceNetif?.dispose();
     this.#routerNetif.dispose();
-    this.device.dispose();
+    this.#device?.dispose();
     this.routerStack.dispose();
     await this.dialer.close();
   }
@@ -333,6 +376,15 @@ export class Network implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The forwards' module: Node only, so it is loaded only when forwards are asked for. */
+async function loadForward(): Promise<typeof import("./router/forward.js")> {
+  if (typeof process === "undefined" || !process.versions?.node) {
+    throw new LmwError("ERR_INVALID_ARG", "forward needs Node: a browser cannot listen on host ports", { layer: "api" });
+  }
+  const path = "./router/forward.js"; // not static: bundlers must not pull node:net into browser builds
+  return (await import(/* @vite-ignore */ path)) as typeof import("./router/forward.js");
 }
 
 export function createNetwork(options: NetworkOptions = {}): Promise<Network> {

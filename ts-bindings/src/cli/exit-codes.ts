@@ -12,7 +12,7 @@ export interface ExitRule {
  *  connecting (see exitCodeFor); afterwards it is 1, like any other error. */
 export const EXIT_RULES: readonly ExitRule[] = [
   { exit: 6, codes: ["ERR_DNS_NOT_FOUND"], meaning: "could not resolve the host name" },
-  { exit: 7, codes: ["ERR_CONNECTION_REFUSED", "ERR_HOST_UNREACHABLE", "ERR_DIAL_FAILED", "ERR_CONNECT"], meaning: "could not connect (also ERR_CONNECTION_RESET while connecting)" },
+  { exit: 7, codes: ["ERR_CONNECTION_REFUSED", "ERR_HOST_UNREACHABLE", "ERR_BLOCKED_BY_RELAY", "ERR_DIAL_FAILED", "ERR_CONNECT"], meaning: "could not connect (also ERR_CONNECTION_RESET while connecting)" },
   { exit: 28, codes: ["ERR_TIMEOUT", "ERR_TIMEOUT_*"], meaning: "timed out (--connect-timeout, -m, or the library's own limits)" },
   {
     exit: 60,
@@ -26,7 +26,7 @@ export const EXIT_RULES: readonly ExitRule[] = [
   { exit: 35, codes: ["ERR_TLS_*"], meaning: "TLS handshake failed, or any other TLS error (version or suite mismatch, alert)" },
   { exit: 47, codes: ["ERR_HTTP_TOO_MANY_REDIRECTS"], meaning: "too many redirects (-L)" },
   { exit: 22, codes: ["ERR_HTTP_STATUS"], meaning: "HTTP status >= 400 with --fail" },
-  { exit: 23, codes: ["ERR_WRITE_OUTPUT"], meaning: "could not write the body (stdout or -o)" },
+  { exit: 23, codes: ["ERR_WRITE_OUTPUT", "ERR_BINARY_TO_TERMINAL"], meaning: "could not write the body (stdout or -o), or would write binary to a terminal" },
   { exit: 26, codes: ["ERR_READ_INPUT"], meaning: "could not read the -d @file" },
   { exit: 2, codes: ["ERR_USAGE"], meaning: "bad option or argument" },
 ];

@@ -39,13 +39,9 @@ export class StackListener implements Disposable {
   }
 
   dispose(): void {
-    if (this.#ptr !== 0) {
-      if (!this.stack.disposed) this.stack.mod._lmw_conn_free(this.#ptr);
-      this.#ptr = 0;
-      this.stack.release();
-      this.stack.kick();
-    }
-    this.stack.unregister(this.#id);
+    const ptr = this.#ptr;
+    this.#ptr = 0;
+    this.stack.freeConn(ptr, this.#id);
   }
 
   [Symbol.dispose](): void {

@@ -1,9 +1,13 @@
 // TCP and TLS connections of one stack as web-stream sockets (ByteSocket).
 // Backpressure is real: received bytes are acknowledged to lwIP (opening the TCP window)
 // only when the readable's consumer pulls them; writes wait for lwIP's send buffer.
+// One file past 400 lines on purpose: a socket's state machine (connecting, open,
+// half-closed, failed) is read as a whole; its parsing (connection-info.ts, tls-failure.ts)
+// and the listener (listener.ts) are elsewhere.
 import { LmwError } from "../errors.js";
 import { LwipErr } from "../ffi/generated/errors.js";
 import { LmwEvent } from "../ffi/generated/exports.js";
+import { attachTlsFailure, parseTlsFailure, type TlsFailure } from "./tls-failure.js";
 import { connectionError, lwipErrorName, tlsHandshakeError, mbedtlsErrorName } from "../ffi/native-errors.js";
 import { parseConnInfo } from "./connection-info.js";
 import type { ByteSocket, SocketInfo } from "./socket-types.js";
@@ -42,6 +46,8 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
   #id: number;
   #tls: boolean;
   #servername: string | undefined;
+  /** TLS: the addresses read when TCP came up (before the handshake). */
+  #tcpInfo: SocketInfo | undefined;
   #connected = false;
   #eof = false;
   #closing = false;
@@ -54,6 +60,11 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
   #writeDone = false;
   #tcpUpAt: number | undefined;
   #info: SocketInfo | undefined;
+  #localPort = 0;
+
+  /** Asked when the peer resets the connection: a better error than a bare reset, if
+   *  whoever sent the RST knows why (the router keeps the dialer's reason). */
+  explainReset: ((localPort: number) => LmwError | undefined) | undefined;
 
   /** Wraps a handle already made by the C side (used by connect and accept). */
   constructor(stack: Stack, ptr: number, id: number, options: { tls: boolean; connected: boolean; servername?: string }) {
@@ -124,6 +135,9 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
           : new LmwError("ERR_CONNECT", `cannot connect to ${options.ip}:${options.port}: ${lwipErrorName(e)}`, { layer: "lwip", nativeCode: e }));
         return socket;
       }
+      // The local port is bound now; once a RST has freed the pcb it can no longer be read.
+      const local = socket.#readInfo().localAddress;
+      socket.#localPort = Number(local.slice(local.lastIndexOf(":") + 1)) || 0;
     }
     const signal = options.signal;
     if (signal) {
@@ -176,6 +190,8 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
     switch (kind) {
       case LmwEvent.TCP_UP:
         this.#tcpUpAt ??= performance.now();
+        // The addresses, while the connection exists: a failed handshake reports them.
+        if (this.#tls) this.#tcpInfo ??= this.#readInfo();
         break;
       case LmwEvent.CONNECTED:
         this.#tcpUpAt ??= performance.now();
@@ -209,24 +225,51 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
   }
 
   #readInfo(): SocketInfo {
-    if (this.#ptr === 0) return { localAddress: "", remoteAddress: "" };
+    const text = this.#readText((m) => m._lmw_conn_info);
+    return text === undefined ? { localAddress: "", remoteAddress: "" } : parseConnInfo(text);
+  }
+
+  /** The "key=value" text of an lmw_conn_* export (lmw_conn_info, lmw_conn_tls_failure),
+   *  growing the buffer to the length it reports. */
+  #readText(pick: (mod: Stack["mod"]) => (c: number, buf: number, cap: number, len: number) => number): string | undefined {
+    if (this.#ptr === 0) return undefined;
     const { mem, mod } = this.stack;
+    const read = pick(mod).bind(mod);
     let cap = 8192;
     for (;;) {
       using buf = mem.alloc(cap);
       using len = mem.alloc(4);
-      const err = mod._lmw_conn_info(this.#ptr, buf.ptr, cap, len.ptr);
-      if (err === 0) return parseConnInfo(mem.readCString(buf.ptr, cap));
-      if (len.u32() < cap) return { localAddress: "", remoteAddress: "" };
+      const err = read(this.#ptr, buf.ptr, cap, len.ptr);
+      if (err === 0) return mem.readCString(buf.ptr, cap);
+      if (len.u32() < cap) return undefined;
       cap = len.u32() + 1;
     }
   }
 
+  /** The chain and alert a failed handshake left (lmw_conn_tls_failure). */
+  #readFailure(): TlsFailure {
+    const text = this.#readText((m) => m._lmw_conn_tls_failure);
+    return text === undefined ? { certificates: [] } : parseTlsFailure(text);
+  }
+
   #errorFor(lwipErr: number): LmwError {
+    if (lwipErr === LwipErr.ERR_RST && this.#localPort !== 0) {
+      const why = this.explainReset?.(this.#localPort);
+      if (why) return why;
+    }
     const { mod } = this.stack;
     const tlsErr = this.#ptr ? mod._lmw_conn_tls_error(this.#ptr) : 0;
     const flags = this.#ptr ? mod._lmw_conn_verify_flags(this.#ptr) >>> 0 : 0;
-    if (this.#tls && tlsErr !== 0 && !this.#connected) return tlsHandshakeError(tlsErr, flags, this.#servername);
+    if (this.#tls && tlsErr !== 0 && !this.#connected) {
+      const failure = this.#readFailure();
+      if (this.#tcpInfo?.remoteAddress) {
+        failure.localAddress = this.#tcpInfo.localAddress;
+        failure.remoteAddress = this.#tcpInfo.remoteAddress;
+      }
+      const error = tlsHandshakeError(tlsErr, flags, this.#servername, failure.alert);
+      attachTlsFailure(error, failure);
+      return error;
+    }
     if (this.#tls && tlsErr !== 0) {
       return new LmwError("ERR_TLS_RECORD", `TLS failed on an open connection: ${mbedtlsErrorName(tlsErr)}`, { layer: "mbedtls", nativeCode: tlsErr });
     }
@@ -318,13 +361,9 @@ export class StackSocket implements ByteSocket, AsyncDisposable {
   }
 
   #free(): void {
-    if (this.#ptr !== 0) {
-      if (!this.stack.disposed) this.stack.mod._lmw_conn_free(this.#ptr);
-      this.#ptr = 0;
-      this.stack.kick();
-      this.stack.release();
-    }
-    this.stack.unregister(this.#id);
+    const ptr = this.#ptr;
+    this.#ptr = 0;
+    this.stack.freeConn(ptr, this.#id);
   }
 
   /** TLS: the session so far, for resumption (TLS 1.3: the last ticket received). */

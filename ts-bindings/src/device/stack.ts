@@ -15,9 +15,25 @@ export interface LogEntry {
   text: string;
 }
 
+/** Where a stack's time and timers come from: the host's by default, or a virtual clock
+ *  (router/deterministic.ts) that only moves when its owner advances it. */
+export interface StackClock {
+  now(): number;
+  setTimer(fn: () => void, delayMs: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+const hostClock: StackClock = {
+  now: () => performance.now(),
+  setTimer: (fn, delayMs) => setTimeout(fn, delayMs),
+  clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
 export interface StackOptions {
   /** A label for logs ("device", "router"). */
   name?: string;
+  /** Time and timers (default: the host's). `nowMs` defaults to its `now`. */
+  clock?: StackClock;
   /** Monotonic milliseconds; default performance.now(). Replace for a deterministic run. */
   nowMs?: () => number;
   /** Wall-clock seconds (certificate validity); default Date.now() / 1000. */
@@ -61,7 +77,7 @@ export class Stack implements AsyncDisposable {
   #nextId = 1;
   #events: number[] = [];
   #drainQueued = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: unknown;
   #timerDue = Infinity;
   #pumpQueued = false;
   #disposed = false;
@@ -69,6 +85,7 @@ export class Stack implements AsyncDisposable {
   #stdout: string[] = [];
   #onLog: ((entry: LogEntry) => void) | undefined;
   #disposeHooks = new Set<() => void>();
+  #clock: StackClock = hostClock;
   /** Router stacks: UDP datagrams from the device (raw IPv4 packets). */
   onRouterUdp: ((packet: Uint8Array) => void) | undefined;
   /** C apps (native/apps): application data for request `userId` (already copied). */
@@ -87,7 +104,8 @@ export class Stack implements AsyncDisposable {
   }
 
   static async create(options: StackOptions = {}): Promise<Stack> {
-    const nowMs = options.nowMs ?? (() => performance.now());
+    const clock = options.clock ?? hostClock;
+    const nowMs = options.nowMs ?? (() => clock.now());
     const wallTimeS = options.wallTimeS ?? (() => Date.now() / 1000);
     const random = options.random ?? defaultRandom;
     let stack: Stack | undefined;
@@ -128,6 +146,7 @@ export class Stack implements AsyncDisposable {
     const debugBuild = !!options.debugBuild || !!options.debug?.lwip || (options.debug?.mbedtls ?? 0) > 0;
     const mod = await instantiate(host, options.source, debugBuild ? "debug" : "release");
     stack = new Stack(options.name ?? "stack", mod, options.onLog, debugBuild);
+    stack.#clock = clock;
     for (const [s, t] of pendingLogs) stack.#log(s, t);
     const err = mod._lmw_init();
     if (err !== 0) throw new LmwError("ERR_INIT", `lmw_init failed: ${lwipErrorName(err)}`, { layer: "lwip", nativeCode: err });
@@ -144,6 +163,9 @@ export class Stack implements AsyncDisposable {
     this.#onLog = onLog;
   }
 
+  /** lwIP's and Mbed TLS's debug output exist only in the debug build (lmw_debug.wasm,
+   *  loaded by Stack.create when `debug` or `debugBuild: true` is given); asking a
+   *  release-build stack for them is an error (ERR_INVALID_ARG), not silence. */
   setDebug(debug: { lwip?: boolean; mbedtls?: number }): void {
     if (!this.debugBuild && (debug.lwip || (debug.mbedtls ?? 0) > 0)) {
       throw new LmwError("ERR_INVALID_ARG", "debug output is in the debug build: create the stack with `debug` or `debugBuild: true`", { layer: "api" });
@@ -173,6 +195,17 @@ export class Stack implements AsyncDisposable {
   release(): void {
     this.#activeHandles = Math.max(0, this.#activeHandles - 1);
     this.#refTimer();
+  }
+
+  /** Frees a connection handle (socket or listener) that was retained, and unregisters
+   *  its event id; the stack then runs what the close queued. ptr 0: only unregisters. */
+  freeConn(ptr: number, id: number): void {
+    if (ptr !== 0) {
+      if (!this.disposed) this.mod._lmw_conn_free(ptr);
+      this.kick();
+      this.release();
+    }
+    this.unregister(id);
   }
 
   #refTimer(): void {
@@ -222,13 +255,13 @@ export class Stack implements AsyncDisposable {
   #schedule(): void {
     if (this.#disposed) return;
     const delay = this.mod._lmw_timers_run() >>> 0;
-    const due = delay === 0xffffffff ? Infinity : performance.now() + delay;
+    const due = delay === 0xffffffff ? Infinity : this.#clock.now() + delay;
     if (this.#timer !== undefined && due >= this.#timerDue - 1 && due <= this.#timerDue + 1) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     this.#timer = undefined;
     this.#timerDue = due;
     if (due === Infinity) return;
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#clock.setTimer(() => {
       this.#timer = undefined;
       this.#timerDue = Infinity;
       this.#schedule();
@@ -327,7 +360,7 @@ export class Stack implements AsyncDisposable {
     this.#disposed = true;
     for (const hook of [...this.#disposeHooks]) hook();
     this.#disposeHooks.clear();
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     this.#timer = undefined;
     this.#handlers.clear();
     this.#linkSinks.clear();

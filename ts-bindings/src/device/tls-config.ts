@@ -62,6 +62,12 @@ function joinPem(v: string | Uint8Array | (string | Uint8Array)[]): Uint8Array {
 
 let warnedInsecure = false;
 
+/** The user was already warned about dangerouslySkipVerification in other words (lwip-https
+ *  warns about its -k): the library does not warn again. */
+export function markInsecureWarned(): void {
+  warnedInsecure = true;
+}
+
 function check(ret: number, what: string): void {
   if (ret !== 0) {
     throw new LmwError("ERR_TLS_CONFIG", `${what}: ${mbedtlsErrorName(ret)} (-0x${(-ret).toString(16)})`, {

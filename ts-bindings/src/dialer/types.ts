@@ -4,7 +4,7 @@
 /** Where the router sends each flow the device opens. */
 export interface Dialer {
   /** Opens a TCP stream to host:port (a name or an IP literal). Rejects with an LmwError
-   *  (ERR_CONNECTION_REFUSED, ERR_DNS_NOT_FOUND, ERR_TIMEOUT_CONNECT, ERR_BLOCKED...). */
+   *  (ERR_CONNECTION_REFUSED, ERR_DNS_NOT_FOUND, ERR_TIMEOUT_CONNECT, ERR_BLOCKED_BY_RELAY...). */
   dialTcp(target: { host: string; port: number }, options?: { signal?: AbortSignal }): Promise<DialedStream>;
   /** Opens a UDP flow to host:port. */
   dialUdp?(target: { host: string; port: number }, options?: { signal?: AbortSignal }): Promise<DialedDatagrams>;

@@ -43,7 +43,7 @@ export function certFlagNames(flags: number): string[] {
 }
 
 /** The error for a failed TLS handshake, from the Mbed TLS code and verification flags. */
-export function tlsHandshakeError(tlsErr: number, verifyFlags: number, host?: string): LmwError {
+export function tlsHandshakeError(tlsErr: number, verifyFlags: number, host?: string, alert?: { code: number; name: string; meaning: string }): LmwError {
   const where = host ? ` (${host})` : "";
   if (verifyFlags !== 0) {
     for (const [flag, code, text] of CERT_FLAG_CODES) {
@@ -60,7 +60,8 @@ export function tlsHandshakeError(tlsErr: number, verifyFlags: number, host?: st
     });
   }
   const name = mbedtlsErrorName(tlsErr);
-  return new LmwError("ERR_TLS_HANDSHAKE_FAILED", `TLS handshake failed${where}: ${name} (-0x${(-tlsErr).toString(16)})`, {
+  const why = alert ? `the server sent the fatal alert ${alert.name} (${alert.code}): ${alert.meaning}` : `${name} (-0x${(-tlsErr).toString(16)})`;
+  return new LmwError("ERR_TLS_HANDSHAKE_FAILED", `TLS handshake failed${where}: ${why}`, {
     layer: "mbedtls",
     nativeCode: tlsErr,
   });

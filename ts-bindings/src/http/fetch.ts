@@ -1,5 +1,8 @@
 // WHATWG fetch over any Connector (our lwIP/Mbed TLS stack, or node:net in tests).
 // Uses the platform's Request / Response / Headers; HTTP/1.1 only; browser-safe.
+// This file holds the client (options, pool, retry of a stale kept-alive connection,
+// the redirect loop); one exchange is request.ts (request and response head) then
+// body.ts (the response body); redirect.ts decides whether another hop follows.
 //
 // Errors: a failure rejects with the LmwError itself (code, layer, nativeCode, cause),
 // not undici's TypeError("fetch failed") wrapper: the code is what callers branch on.
@@ -7,13 +10,13 @@
 // ERR_CONNECTION_RESET...) pass through unchanged. An abort rejects with signal.reason,
 // as the fetch standard says (an AbortError DOMException unless the caller chose one).
 
-import { concatBytes } from "../bytes.js";
 import { LmwError } from "../errors.js";
 import type { SocketInfo } from "../device/socket-types.js";
-import { decodeBody, parseContentEncoding } from "./decode.js";
-import type { HeaderList, ParseEvent, ParserLimits, ResponseHead } from "./parser.js";
-import { ConnectionPool, type Connector, type Origin } from "./pool.js";
-import { BodyReads, readWithin } from "./reads.js";
+import { responseFor } from "./body.js";
+import type { ParserLimits, ResponseHead } from "./parser.js";
+import { ConnectionPool, type Connector } from "./pool.js";
+import { nextHop } from "./redirect.js";
+import { originOf, readResponseHead, sendRequest, type Hop, type RequestBody } from "./request.js";
 
 export type { Connector, ConnectOptions } from "./pool.js";
 
@@ -48,8 +51,20 @@ export interface FetchTiming {
   reused: boolean;
 }
 
+/** The connection a request head went out on. */
+export interface RequestConnection {
+  info: SocketInfo;
+  /** A kept-alive connection (its set-up was reported with an earlier request). */
+  reused: boolean;
+}
+
 export interface ExtraInit {
   onTiming?: (t: FetchTiming) => void;
+  /** Each request head as written (latin1 text, the final blank line left out), redirects included. */
+  onRequestHead?: (head: string, connection: RequestConnection) => void;
+  /** Each final response head as received, redirects included: names in the server's
+   *  case and order (Response.headers lowercases and sorts them). */
+  onResponseHead?: (head: ResponseHead) => void;
   connectTimeout?: number;
   headersTimeout?: number;
   bodyTimeout?: number;
@@ -65,26 +80,12 @@ export interface FetchClient {
   openConnections(origin: string): number;
 }
 
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
-const DRAIN_LIMIT = 64 * 1024;
 
-type RequestBody = null | Uint8Array | ReadableStream<Uint8Array>;
-
-interface Hop {
-  url: URL;
-  method: string;
-  headers: Headers;
-  body: RequestBody;
-  signal: AbortSignal;
-}
-
-interface Settings {
+interface Settings extends Pick<ExtraInit, "onTiming" | "onRequestHead" | "onResponseHead"> {
   connectTimeout: number;
   headersTimeout: number;
   bodyTimeout: number;
-  onTiming?: (t: FetchTiming) => void;
 }
 
 /** Thrown inside one attempt when a reused connection failed before any response byte. */
@@ -94,83 +95,8 @@ class RetryableFailure extends Error {
   }
 }
 
-const encoder = new TextEncoder();
-
-function latin1Bytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
-  return out;
-}
-
-function originOf(url: URL): Origin {
-  const tls = url.protocol === "https:";
-  const port = url.port !== "" ? Number(url.port) : tls ? 443 : 80;
-  // URL keeps IPv6 literals in brackets; connectors want the bare address.
-  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-  return { key: `${url.protocol}//${url.hostname}:${port}`, host, port, tls };
-}
-
 function now(): number {
   return performance.now();
-}
-
-
-function serializeHead(hop: Hop, userAgent: string): Uint8Array {
-  const { url, method, headers, body } = hop;
-  const lines: string[] = [`${method} ${url.pathname}${url.search} HTTP/1.1`];
-  const defaults: Array<[string, string]> = [
-    ["host", url.host],
-    ["user-agent", userAgent],
-    ["accept", "*/*"],
-    ["accept-encoding", "gzip, deflate"],
-    ["connection", "keep-alive"],
-  ];
-  for (const [name, value] of defaults) if (!headers.has(name)) lines.push(`${name}: ${value}`);
-  for (const [name, value] of headers) {
-    if (name === "content-length" || name === "transfer-encoding") continue;
-    lines.push(`${name}: ${value}`);
-  }
-  if (body instanceof Uint8Array) lines.push(`content-length: ${body.length}`);
-  else if (body !== null) lines.push("transfer-encoding: chunked");
-  else if (method === "POST" || method === "PUT" || method === "PATCH") lines.push("content-length: 0");
-  return latin1Bytes(lines.join("\r\n") + "\r\n\r\n");
-}
-
-async function writeChunked(writer: WritableStreamDefaultWriter<Uint8Array>, body: ReadableStream<Uint8Array>): Promise<void> {
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!(value instanceof Uint8Array)) throw new TypeError("request body stream chunks must be Uint8Array");
-      if (value.length === 0) continue;
-      await writer.write(concatBytes([encoder.encode(value.length.toString(16) + "\r\n"), value, encoder.encode("\r\n")]));
-    }
-    await writer.write(encoder.encode("0\r\n\r\n"));
-  } catch (e) {
-    reader.cancel(e).catch(() => {});
-    throw e;
-  }
-}
-
-/** Reads (a little of) a body we do not hand out, so its connection can be reused. */
-async function discard(res: Response): Promise<void> {
-  if (res.body === null) return;
-  const reader = res.body.getReader();
-  let n = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      n += value.length;
-      if (n > DRAIN_LIMIT) {
-        await reader.cancel();
-        return;
-      }
-    }
-  } catch {
-    // the connection is gone; nothing to reuse
-  }
 }
 
 export function createFetch(connector: Connector, options: FetchOptions = {}): FetchClient {
@@ -183,7 +109,7 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
     parserLimits: options.parserLimits,
   });
 
-  /** One request/response exchange on one connection. */
+  /** One request/response exchange on one connection: request.ts up to the head, body.ts after it. */
   async function attempt(hop: Hop, settings: Settings, fresh: boolean): Promise<Response> {
     const origin = originOf(hop.url);
     const timing: FetchTiming = { connectStart: now(), connected: 0, requestSent: 0, firstByte: 0, end: 0, reused: false };
@@ -206,6 +132,7 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
     }
     conn.requests++;
 
+    // A kept-alive connection the server closed before answering: try once more on a new one.
     let gotBytes = false;
     const canRetry = reused && IDEMPOTENT.has(hop.method) && !(hop.body instanceof ReadableStream);
     const failBeforeResponse = (e: unknown): never => {
@@ -216,166 +143,29 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
       throw e;
     };
 
-    // Send the head (with a small known body in the same write), then the rest.
-    const head = serializeHead(hop, userAgent);
-    let bodyWritten = hop.body === null;
-    let bodyWrite: Promise<void> = Promise.resolve();
-    try {
-      hop.signal.throwIfAborted();
-      if (hop.body instanceof Uint8Array && hop.body.length <= 65536) {
-        await conn.writer.write(concatBytes([head, hop.body]));
-        bodyWritten = true;
-      } else {
-        await conn.writer.write(head);
-      }
-    } catch (e) {
-      failBeforeResponse(e);
-    }
-    if (!bodyWritten) {
-      const body = hop.body!;
-      bodyWrite = (body instanceof Uint8Array ? conn.writer.write(body) : writeChunked(conn.writer, body)).then(
-        () => {
-          bodyWritten = true;
-          timing.requestSent = now();
-        },
-        (e) => {
-          conn.destroy(e);
-        },
-      );
-    } else {
-      timing.requestSent = now();
-    }
-
-    // Wait for the final response head, skipping 1xx.
-    const queue: ParseEvent[] = [];
-    let resHead: ResponseHead | null = null;
-    const headersDeadline = settings.headersTimeout > 0 ? now() + settings.headersTimeout : 0;
-    const headersTimeoutError = () =>
-      new LmwError("ERR_TIMEOUT_HEADERS", `no response head from ${origin.host}:${origin.port} within ${settings.headersTimeout} ms`, { layer: "http" });
-    while (resHead === null) {
-      let r: ReadableStreamReadResult<Uint8Array>;
-      try {
-        const left = headersDeadline > 0 ? Math.max(1, headersDeadline - now()) : 0;
-        r = await readWithin(conn, left, headersTimeoutError, hop.signal);
-      } catch (e) {
-        failBeforeResponse(e);
-      }
-      let events: ParseEvent[];
-      if (r!.done) {
-        events = parser.finish();
-      } else {
-        if (!gotBytes) timing.firstByte = now();
-        gotBytes = true;
-        events = parser.execute(r!.value);
-      }
-      for (const ev of events) {
-        if (ev.type === "error") failBeforeResponse(ev.error);
-        else if (ev.type === "head" && resHead === null) resHead = ev.head;
-        else if (resHead !== null) queue.push(ev);
-      }
-    }
-
-    // The body, pulled from the socket as the consumer reads.
-    const h: ResponseHead = resHead;
-    const nullBody = NULL_BODY_STATUSES.has(h.status) || hop.method === "HEAD";
-    let finished = false;
-    let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
-    let resolveTrailers!: (t: Headers) => void;
-    let rejectTrailers!: (e: unknown) => void;
-    const trailers = new Promise<Headers>((res, rej) => {
-      resolveTrailers = res;
-      rejectTrailers = rej;
-    });
-    trailers.catch(() => {});
-
-    const onAbort = () => fail(hop.signal.reason);
-    const idleError = () =>
-      new LmwError("ERR_TIMEOUT_IDLE", `no response body bytes from ${origin.host}:${origin.port} for ${settings.bodyTimeout} ms`, { layer: "http" });
-    const reads = new BodyReads(conn, settings.bodyTimeout, idleError);
-    const cleanup = () => {
-      finished = true;
-      reads.stop();
-      hop.signal.removeEventListener("abort", onAbort);
-    };
-    const complete = (t: HeaderList) => {
-      if (finished) return;
-      cleanup();
-      timing.end = now();
-      const th = new Headers();
-      for (const [n, v] of t) th.append(n, v);
-      resolveTrailers(th);
-      void bodyWrite.then(() => pool.release(conn, h.keepAlive && bodyWritten && parser.leftover.length === 0 && !conn.dead));
-      settings.onTiming?.(timing);
-    };
-    function fail(e: unknown): void {
-      if (finished) return;
-      cleanup();
-      conn.destroy(e);
-      rejectTrailers(e);
-      try {
-        controller?.error(e);
-      } catch {
-        // already closed
-      }
-    }
-    hop.signal.addEventListener("abort", onAbort, { once: true });
-
-    const raw = new ReadableStream<Uint8Array>(
-      {
-        start(c) {
-          controller = c;
-        },
-        async pull(c) {
-          try {
-            for (;;) {
-              while (queue.length > 0) {
-                const ev = queue.shift()!;
-                if (ev.type === "body") {
-                  if (ev.data.length === 0) continue;
-                  c.enqueue(ev.data);
-                  return;
-                }
-                if (ev.type === "end") {
-                  c.close();
-                  complete(ev.trailers);
-                  return;
-                }
-                if (ev.type === "error") throw ev.error;
-              }
-              if (hop.signal.aborted) throw hop.signal.reason;
-              const r = await reads.read();
-              queue.push(...(r.done ? parser.finish() : parser.execute(r.value)));
-            }
-          } catch (e) {
-            fail(e);
-            throw e;
-          }
-        },
-        cancel(reason) {
-          fail(reason ?? new LmwError("ERR_ABORTED", "response body cancelled", { layer: "http" }));
-        },
-      },
-      { highWaterMark: 0 },
+    const exchange = { conn, hop, origin, failBeforeResponse };
+    const bodyWrite = await sendRequest(exchange, userAgent, () => (timing.requestSent = now()), (text) =>
+      settings.onRequestHead?.(text, { info: conn.info, reused }),
     );
-
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (nullBody) {
-      const end = queue.find((e) => e.type === "end");
-      if (end?.type === "end") complete(end.trailers);
-      // A 205 that still carries a framed body: nothing to hand out, the connection is not reused.
-      else fail(new LmwError("ERR_HTTP_BODY_NOT_ALLOWED", `a ${h.status} response carried a body`, { layer: "http" }));
-    } else {
-      const codings = parseContentEncoding(h.headers.find(([n]) => n.toLowerCase() === "content-encoding")?.[1] ?? null);
-      body = codings === null ? raw : decodeBody(raw, codings);
-    }
-
-    const headers = new Headers();
-    for (const [n, v] of h.headers) headers.append(n, v);
-    const response = new Response(body, { status: h.status, statusText: h.reason, headers });
-    Object.defineProperty(response, "trailers", { value: trailers, enumerable: false });
-    // Which connection answered: addresses, TLS version, suite, ALPN, peer chain.
-    Object.defineProperty(response, "socketInfo", { value: conn.info, enumerable: false });
-    return response;
+    const { head, queue } = await readResponseHead(exchange, settings.headersTimeout, () => {
+      timing.firstByte = now();
+      gotBytes = true;
+    });
+    settings.onResponseHead?.(head);
+    return responseFor({
+      conn,
+      origin,
+      method: hop.method,
+      signal: hop.signal,
+      head,
+      queue,
+      bodyTimeout: settings.bodyTimeout,
+      onEnd: () => {
+        timing.end = now();
+        void bodyWrite.done.then(() => pool.release(conn, head.keepAlive && bodyWrite.written && parser.leftover.length === 0 && !conn.dead));
+        settings.onTiming?.(timing);
+      },
+    });
   }
 
   async function withRetry(hop: Hop, settings: Settings): Promise<Response> {
@@ -412,53 +202,22 @@ export function createFetch(connector: Connector, options: FetchOptions = {}): F
       headersTimeout: init?.headersTimeout ?? options.headersTimeout ?? 60000,
       bodyTimeout: init?.bodyTimeout ?? options.bodyTimeout ?? 60000,
       onTiming: init?.onTiming,
+      onRequestHead: init?.onRequestHead,
+      onResponseHead: init?.onResponseHead,
     };
     const signal = request.signal;
     let method = request.method;
 
     for (let redirects = 0; ; redirects++) {
       signal.throwIfAborted();
-      const hop: Hop = { url, method, headers, body, signal };
-      const res = await withRetry(hop, settings);
-      const location = REDIRECT_STATUSES.has(res.status) ? res.headers.get("location") : null;
-      if (location === null || request.redirect === "manual") {
+      const res = await withRetry({ url, method, headers, body, signal }, settings);
+      const next = await nextHop(res, { url, method, headers, body }, request.redirect, redirects, maxRedirections);
+      if (next === null) {
         Object.defineProperty(res, "url", { value: url.href, enumerable: true });
         Object.defineProperty(res, "redirected", { value: redirects > 0, enumerable: true });
         return res;
       }
-      if (request.redirect === "error") {
-        await discard(res);
-        throw new LmwError("ERR_HTTP_REDIRECT", `redirect (${res.status}) to ${location} with redirect: "error"`, { layer: "http" });
-      }
-      let next: URL;
-      try {
-        next = new URL(location, url);
-      } catch (e) {
-        await discard(res);
-        throw new LmwError("ERR_HTTP_REDIRECT", `invalid Location ${JSON.stringify(location)}`, { layer: "http", cause: e });
-      }
-      if (next.protocol !== "http:" && next.protocol !== "https:") {
-        await discard(res);
-        throw new LmwError("ERR_HTTP_REDIRECT", `redirect to unsupported scheme ${next.protocol}`, { layer: "http" });
-      }
-      if (redirects >= maxRedirections) {
-        await discard(res);
-        throw new LmwError("ERR_HTTP_TOO_MANY_REDIRECTS", `more than ${maxRedirections} redirects`, { layer: "http" });
-      }
-      if (res.status !== 303 && body instanceof ReadableStream) {
-        await discard(res);
-        throw new LmwError("ERR_HTTP_REDIRECT", `cannot follow a ${res.status} redirect: the streamed request body cannot be sent again`, { layer: "http" });
-      }
-      if (((res.status === 301 || res.status === 302) && method === "POST") || (res.status === 303 && method !== "GET" && method !== "HEAD")) {
-        method = "GET";
-        body = null;
-        for (const n of ["content-encoding", "content-language", "content-location", "content-type", "content-length"]) headers.delete(n);
-      }
-      if (originOf(next).key !== originOf(url).key) {
-        for (const n of ["authorization", "proxy-authorization", "cookie"]) headers.delete(n);
-      }
-      await discard(res);
-      url = next;
+      ({ url, method, body } = next);
     }
   }
 

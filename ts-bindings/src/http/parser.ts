@@ -15,9 +15,16 @@
 //   applied), never together with Content-Length, never in an HTTP/1.0 response;
 // - chunk sizes: hex digits only, extensions only after ";" and well-formed;
 // - HTTP/1.x only; line, head and field-count limits.
+//
+// This file is the state machine over the connection's bytes (lines, body lengths,
+// chunks, limits, leftover). What one line may hold is grammar.ts; how a head frames
+// its body is framing.ts. It stays past 400 lines on purpose: execute() and its states
+// are one machine, easier to check whole than spread over files.
 
 import { concatBytes } from "../bytes.js";
 import { LmwError } from "../errors.js";
+import { messageFraming } from "./framing.js";
+import { CR, describeByte, HTAB, LF, LineError, parseChunkSizeLine, parseFieldLine, parseStatusLine, SP } from "./grammar.js";
 
 export type HeaderList = Array<[name: string, value: string]>;
 
@@ -70,42 +77,6 @@ const enum State {
   TrailerLine,
   Done,
   Failed,
-}
-
-const CR = 13;
-const LF = 10;
-const SP = 32;
-const HTAB = 9;
-
-// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-const TCHAR = new Uint8Array(256);
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
-for (const ch of "!#$%&'*+-.^_`|~") TCHAR[ch.charCodeAt(0)] = 1;
-
-/** field-vchar / SP / HTAB: VCHAR, obs-text, SP, HTAB. */
-function isFieldByte(c: number): boolean {
-  return c === SP || c === HTAB || (c >= 0x21 && c !== 0x7f);
-}
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
-}
-
-function latin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  let s = "";
-  for (let i = start; i < end; i += 4096) {
-    s += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, Math.min(end, i + 4096))));
-  }
-  return s;
-}
-
-function describeByte(c: number): string {
-  return c >= 0x21 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `0x${c.toString(16).padStart(2, "0")}`;
 }
 
 class ParseFailure extends Error {}
@@ -411,77 +382,35 @@ export class ResponseParser {
         this.parseField(line, at, this.trailers, "trailer");
         return;
       case State.ChunkSize:
-        this.parseChunkSize(line, at, out);
+        this.parseChunkSize(line, at);
         return;
       default:
         throw new Error("unreachable line state");
     }
   }
 
-  private parseStatusLine(line: Uint8Array, at: number): void {
-    // HTTP-version SP status-code SP [ reason-phrase ]
-    const prefix = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
-    for (let i = 0; i < prefix.length; i++) {
-      if (line[i] !== prefix[i]) this.fail(`status line does not start with "HTTP/"`, at + Math.min(i, line.length));
+  /** Runs a line grammar (grammar.ts); its LineError fails the parse at `at` + its offset. */
+  private grammar<T>(at: number, parse: () => T): T {
+    try {
+      return parse();
+    } catch (e) {
+      if (e instanceof LineError) this.fail(e.message, at + e.at);
+      throw e;
     }
-    const maj = line[5];
-    const dot = line[6];
-    const min = line[7];
-    if (maj === undefined || maj < 0x30 || maj > 0x39 || dot !== 0x2e || min === undefined || min < 0x30 || min > 0x39) {
-      this.fail("malformed HTTP version (expected HTTP/DIGIT.DIGIT)", at + 5);
-    }
-    if (maj !== 0x31) this.fail(`unsupported HTTP version ${String.fromCharCode(maj, dot, min)} (only HTTP/1.x is spoken)`, at + 5);
-    if (line[8] !== SP) this.fail(`expected a single SP after the HTTP version, got ${line[8] === undefined ? "end of line" : describeByte(line[8])}`, at + 8);
-    let status = 0;
-    for (let i = 9; i < 12; i++) {
-      const c = line[i];
-      if (c === undefined || c < 0x30 || c > 0x39) this.fail("status code is not three digits", at + i);
-      status = status * 10 + (c - 0x30);
-    }
-    if (status < 100 || status > 599) this.fail(`status code ${status} out of range 100-599`, at + 9);
-    if (line.length > 12) {
-      // A missing SP + reason ("HTTP/1.1 200" CRLF) is accepted, as every client does.
-      if (line[12] !== SP) this.fail(`expected SP after the status code, got ${describeByte(line[12]!)}`, at + 12);
-      for (let i = 13; i < line.length; i++) {
-        if (!isFieldByte(line[i]!)) this.fail(`invalid character ${describeByte(line[i]!)} in reason phrase`, at + i);
-      }
-    }
-    this.versionMajor = 1;
-    this.versionMinor = min - 0x30;
-    this.status = status;
-    this.reason = line.length > 13 ? latin1(line, 13) : "";
   }
 
-  private parseField(line: Uint8Array, at: number, into: HeaderList, what: string): void {
-    if (line[0] === SP || line[0] === HTAB) {
-      this.fail(into.length === 0 && what === "header" ? "whitespace at the start of the first field line" : "obs-fold (line folding) is not allowed", at);
-    }
-    let colon = -1;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i]!;
-      if (c === 0x3a) {
-        colon = i;
-        break;
-      }
-      if (!TCHAR[c]) {
-        this.fail(
-          c === SP || c === HTAB ? `whitespace in ${what} field name (or before its colon)` : `invalid character ${describeByte(c)} in ${what} field name`,
-          at + i,
-        );
-      }
-    }
-    if (colon === -1) this.fail(`${what} field line without a colon`, at + line.length);
-    if (colon === 0) this.fail(`empty ${what} field name`, at);
-    const name = latin1(line, 0, colon);
-    let start = colon + 1;
-    let end = line.length;
-    while (start < end && (line[start] === SP || line[start] === HTAB)) start++;
-    while (end > start && (line[end - 1] === SP || line[end - 1] === HTAB)) end--;
-    for (let i = start; i < end; i++) {
-      if (!isFieldByte(line[i]!)) this.fail(`invalid character ${describeByte(line[i]!)} in value of ${what} field "${name}"`, at + i);
-    }
+  private parseStatusLine(line: Uint8Array, at: number): void {
+    const { versionMinor, status, reason } = this.grammar(at, () => parseStatusLine(line));
+    this.versionMajor = 1;
+    this.versionMinor = versionMinor;
+    this.status = status;
+    this.reason = reason;
+  }
+
+  private parseField(line: Uint8Array, at: number, into: HeaderList, what: "header" | "trailer"): void {
+    const field = this.grammar(at, () => parseFieldLine(line, what, into.length === 0));
     if (into.length >= this.maxCount) this.fail(`more than ${this.maxCount} ${what} fields`, at);
-    into.push([name, latin1(line, start, end)]);
+    into.push(field);
   }
 
   private onHeadComplete(at: number, out: ParseEvent[]): void {
@@ -497,60 +426,7 @@ export class ResponseParser {
       this.emptyLinesSkipped = 0;
       return;
     }
-
-    let te: string[] | null = null;
-    let cl: string | null = null;
-    let keepAlive = this.versionMinor >= 1;
-    for (const [rawName, value] of headers) {
-      const name = rawName.toLowerCase();
-      if (name === "transfer-encoding") {
-        te ??= [];
-        for (const part of value.split(",")) {
-          const coding = part.trim().toLowerCase();
-          if (coding === "") this.fail("empty element in Transfer-Encoding", at);
-          te.push(coding);
-        }
-      } else if (name === "content-length") {
-        for (const part of value.split(",")) {
-          const v = part.trim();
-          if (!/^[0-9]+$/.test(v)) this.fail(`invalid Content-Length ${JSON.stringify(value)}`, at);
-          const norm = v.replace(/^0+(?=.)/, "");
-          if (cl !== null && cl !== norm) this.fail(`conflicting Content-Length values (${cl} and ${norm})`, at);
-          cl = norm;
-        }
-      } else if (name === "connection") {
-        for (const part of value.split(",")) {
-          const token = part.trim().toLowerCase();
-          if (token === "close") keepAlive = false;
-          else if (token === "keep-alive" && this.versionMinor === 0) keepAlive = true;
-        }
-      }
-    }
-    // A close overrides a keep-alive token in the same message.
-    if (headers.some(([n, v]) => n.toLowerCase() === "connection" && v.split(",").some((t) => t.trim().toLowerCase() === "close"))) {
-      keepAlive = false;
-    }
-
-    let framing: BodyFraming;
-    let contentLength: number | null = null;
-    if (this.method === "HEAD" || status === 204 || status === 304) {
-      framing = "none";
-    } else if (te !== null) {
-      if (this.versionMinor === 0) this.fail("Transfer-Encoding in an HTTP/1.0 response (faulty framing, RFC 9112 section 6.1)", at);
-      if (cl !== null) this.fail("both Transfer-Encoding and Content-Length (possible response smuggling, RFC 9112 section 6.3)", at);
-      if (te.length !== 1 || te[0] !== "chunked") {
-        this.fail(`unsupported Transfer-Encoding ${JSON.stringify(te.join(", "))}: only "chunked" is accepted (no TE was sent)`, at);
-      }
-      framing = "chunked";
-    } else if (cl !== null) {
-      if (cl.length > 15 || Number(cl) > Number.MAX_SAFE_INTEGER) this.fail(`Content-Length ${cl} too large`, at);
-      contentLength = Number(cl);
-      framing = "length";
-    } else {
-      framing = "eof";
-      keepAlive = false;
-    }
-
+    const { framing, contentLength, keepAlive } = this.grammar(at, () => messageFraming(headers, this.versionMinor, status, this.method));
     const head: ResponseHead = {
       versionMajor: this.versionMajor,
       versionMinor: this.versionMinor,
@@ -574,17 +450,8 @@ export class ResponseParser {
     }
   }
 
-  private parseChunkSize(line: Uint8Array, at: number, out: ParseEvent[]): void {
-    // chunk-size [ chunk-ext ] CRLF ; chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
-    let i = 0;
-    let size = 0;
-    while (i < line.length && hexValue(line[i]!) >= 0) {
-      size = size * 16 + hexValue(line[i]!);
-      if (size > Number.MAX_SAFE_INTEGER) this.fail("chunk size too large", at + i);
-      i++;
-    }
-    if (i === 0) this.fail(line.length === 0 ? "empty chunk size" : `invalid character ${describeByte(line[0]!)} in chunk size`, at);
-    this.parseChunkExtensions(line, i, at);
+  private parseChunkSize(line: Uint8Array, at: number): void {
+    const size = this.grammar(at, () => parseChunkSizeLine(line));
     if (size === 0) {
       this.headBytes = 0;
       this.state = State.TrailerLine;
@@ -592,59 +459,6 @@ export class ResponseParser {
     }
     this.remaining = size;
     this.state = State.ChunkData;
-    void out;
-  }
-
-  private parseChunkExtensions(line: Uint8Array, from: number, at: number): void {
-    let i = from;
-    const skipBws = () => {
-      while (i < line.length && (line[i] === SP || line[i] === HTAB)) i++;
-    };
-    const token = (what: string) => {
-      const s = i;
-      while (i < line.length && TCHAR[line[i]!]) i++;
-      if (i === s) this.fail(i < line.length ? `invalid character ${describeByte(line[i]!)} in chunk extension ${what}` : `empty chunk extension ${what}`, at + i);
-    };
-    while (true) {
-      const beforeWs = i;
-      skipBws();
-      if (i === line.length) {
-        if (i !== beforeWs) this.fail("whitespace after chunk size without an extension", at + beforeWs);
-        return;
-      }
-      if (line[i] !== 0x3b) this.fail(`invalid character ${describeByte(line[i]!)} in chunk size`, at + i);
-      i++;
-      skipBws();
-      token("name");
-      skipBws();
-      if (i < line.length && line[i] === 0x3d) {
-        i++;
-        skipBws();
-        if (line[i] === 0x22) {
-          i++;
-          for (;;) {
-            if (i >= line.length) this.fail("unterminated quoted string in chunk extension", at + i);
-            const c = line[i]!;
-            if (c === 0x22) {
-              i++;
-              break;
-            }
-            if (c === 0x5c) {
-              const n = line[i + 1];
-              if (n === undefined || !(n === HTAB || n === SP || (n >= 0x21 && n !== 0x7f))) this.fail("invalid quoted-pair in chunk extension", at + i);
-              i += 2;
-              continue;
-            }
-            if (!(c === HTAB || c === SP || c === 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c !== 0x7f))) {
-              this.fail(`invalid character ${describeByte(c)} in chunk extension quoted value`, at + i);
-            }
-            i++;
-          }
-        } else {
-          token("value");
-        }
-      }
-    }
   }
 
   private finishMessage(out: ParseEvent[]): void {

@@ -1,7 +1,9 @@
 // An Ethernet interface of a stack (lmw_netif): frames in and out of lwIP.
 import { LmwError } from "../errors.js";
+import { LmwEvent } from "../ffi/generated/exports.js";
 import { lwipErrorName } from "../ffi/native-errors.js";
 import type { Stack } from "../device/stack.js";
+import type { LinkEnd } from "./link-end.js";
 
 export interface NetifOptions {
   /** "02:00:00:00:00:01" or 6 bytes. */
@@ -25,20 +27,28 @@ export function parseMac(mac: string | Uint8Array): Uint8Array {
   return Uint8Array.from(parts);
 }
 
-export class Netif implements Disposable {
+/** The addresses a netif has (static, or bound by DHCP). */
+export interface NetifAddresses {
+  ip: string;
+  netmask: string;
+  gateway: string;
+}
+
+export class Netif implements LinkEnd, Disposable {
   readonly stack: Stack;
   readonly linkId: number;
   readonly mac: Uint8Array;
-  readonly ip: string;
+  #ip: string;
   #ptr: number;
   #mtu = 1500;
   #checksums = true;
+  #dhcpId = 0;
 
   constructor(stack: Stack, options: NetifOptions) {
     this.stack = stack;
     this.linkId = nextLinkId++;
     this.mac = parseMac(options.mac);
-    this.ip = options.ip;
+    this.#ip = options.ip;
     const { mem, mod } = stack;
     using mac = mem.bytes(this.mac);
     using ip = mem.cstring(options.ip);
@@ -53,6 +63,50 @@ export class Netif implements Disposable {
 
   get ptr(): number {
     return this.#ptr;
+  }
+
+  /** The IPv4 address (0.0.0.0 until DHCP has bound one). */
+  get ip(): string {
+    return this.#ip;
+  }
+
+  /** The addresses lwIP holds for this netif now. */
+  addresses(): NetifAddresses {
+    using buf = this.stack.mem.alloc(64);
+    this.stack.mod._lmw_netif_addresses(this.#ptr, buf.ptr, 64);
+    const [ip = "0.0.0.0", netmask = "0.0.0.0", gateway = "0.0.0.0"] = this.stack.mem.readCString(buf.ptr).split(" ");
+    return { ip, netmask, gateway };
+  }
+
+  /** Starts lwIP's DHCP client on this netif (made with ip 0.0.0.0); resolves with the
+   *  addresses once bound (DISCOVER, OFFER, REQUEST, ACK), also DNS servers set from the
+   *  lease. lwIP retries on its own; `signal` gives up waiting (ERR_ABORTED). */
+  startDhcp(signal?: AbortSignal): Promise<NetifAddresses> {
+    if (this.#ptr === 0) return Promise.reject(new LmwError("ERR_NETIF", "the netif is disposed", { layer: "api" }));
+    if (this.#dhcpId !== 0) return Promise.reject(new LmwError("ERR_NETIF", "DHCP is already running on this netif", { layer: "api" }));
+    return new Promise((resolve, reject) => {
+      const done = (e?: unknown) => {
+        signal?.removeEventListener("abort", onAbort);
+        if (e) reject(e);
+        else resolve(this.addresses());
+      };
+      const onAbort = () => done(new LmwError("ERR_ABORTED", "aborted while waiting for a DHCP lease", { layer: "api", cause: signal!.reason }));
+      this.#dhcpId = this.stack.register((kind, arg) => {
+        if (kind !== LmwEvent.NETIF) return;
+        this.#ip = this.addresses().ip;
+        if (arg === 1) done();
+      });
+      const err = this.stack.mod._lmw_netif_dhcp_start(this.#ptr, this.#dhcpId);
+      this.stack.kick();
+      if (err !== 0) {
+        this.stack.unregister(this.#dhcpId);
+        this.#dhcpId = 0;
+        done(new LmwError("ERR_NETIF", `cannot start DHCP: ${lwipErrorName(err)}`, { layer: "lwip", nativeCode: err }));
+      } else if (signal) {
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      }
+    });
   }
 
   /** Frames this netif sends go to `sink`. */
@@ -74,6 +128,11 @@ export class Netif implements Disposable {
     return this.#mtu;
   }
 
+  /** Whether lwIP computes and checks checksums on this netif (setLink). */
+  get checksums(): boolean {
+    return this.#checksums;
+  }
+
   setChecksums(on: boolean): void {
     if (on !== this.#checksums) this.setLink(this.#mtu, on);
   }
@@ -86,6 +145,11 @@ export class Netif implements Disposable {
   dispose(): void {
     if (this.#ptr === 0) return;
     this.onFrame(undefined);
+    if (this.#dhcpId !== 0) {
+      if (!this.stack.disposed) this.stack.mod._lmw_netif_dhcp_stop(this.#ptr);
+      this.stack.unregister(this.#dhcpId);
+      this.#dhcpId = 0;
+    }
     if (!this.stack.disposed) this.stack.mod._lmw_netif_free(this.#ptr);
     this.#ptr = 0;
   }

@@ -1,6 +1,7 @@
 // Packet captures Wireshark opens: classic pcap (LINKTYPE_ETHERNET), one record per frame
 // on the device's link, and the TLS key log (NSS format) to decrypt them.
-import type { FrameTap } from "./virtual-link.js";
+import { decodeFrame } from "./decode/frame.js";
+import type { FrameTap } from "./link-end.js";
 
 const LINKTYPE_ETHERNET = 1;
 
@@ -73,34 +74,7 @@ export class KeyLog {
   }
 }
 
-/** A one-line summary of an Ethernet frame (for logs and the playground's packet list). */
+/** A one-line summary of an Ethernet frame (for logs; the layers are in decode/frame.ts). */
 export function summarizeFrame(f: Uint8Array): string {
-  if (f.length < 14) return `short frame (${f.length} bytes)`;
-  const type = (f[12]! << 8) | f[13]!;
-  if (type === 0x0806 && f.length >= 42) {
-    const op = (f[20]! << 8) | f[21]!;
-    const ip = (o: number) => `${f[o]}.${f[o + 1]}.${f[o + 2]}.${f[o + 3]}`;
-    return op === 1 ? `ARP who-has ${ip(38)} tell ${ip(28)}` : `ARP ${ip(28)} is-at ${[...f.subarray(22, 28)].map((b) => b.toString(16).padStart(2, "0")).join(":")}`;
-  }
-  if (type !== 0x0800 || f.length < 34) return `ethertype 0x${type.toString(16)} (${f.length} bytes)`;
-  const ihl = (f[14]! & 15) * 4;
-  const proto = f[23]!;
-  const src = `${f[26]}.${f[27]}.${f[28]}.${f[29]}`;
-  const dst = `${f[30]}.${f[31]}.${f[32]}.${f[33]}`;
-  const total = (f[16]! << 8) | f[17]!;
-  const l4 = 14 + ihl;
-  if (proto === 6 && f.length >= l4 + 20) {
-    const sp = (f[l4]! << 8) | f[l4 + 1]!;
-    const dp = (f[l4 + 2]! << 8) | f[l4 + 3]!;
-    const flags = f[l4 + 13]!;
-    const names = [[2, "SYN"], [16, "ACK"], [1, "FIN"], [4, "RST"], [8, "PSH"]].filter(([b]) => flags & (b as number)).map(([, n]) => n);
-    const dataLen = total - ihl - (f[l4 + 12]! >> 4) * 4;
-    return `TCP ${src}:${sp} > ${dst}:${dp} [${names.join(",")}] len=${dataLen}`;
-  }
-  if (proto === 17 && f.length >= l4 + 8) {
-    const sp = (f[l4]! << 8) | f[l4 + 1]!;
-    const dp = (f[l4 + 2]! << 8) | f[l4 + 3]!;
-    return `UDP ${src}:${sp} > ${dst}:${dp}${sp === 53 || dp === 53 ? " (DNS)" : ""} len=${total - ihl - 8}`;
-  }
-  return `IPv4 proto ${proto} ${src} > ${dst} len=${total}`;
+  return decodeFrame(f).summary;
 }

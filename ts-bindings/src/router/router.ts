@@ -1,11 +1,19 @@
 // The router's TypeScript half: for each flow the C NAT holds, dial the real destination
 // (names come back from the fake DNS), then let the device's SYN through and splice the
-// two streams; answer the device's DNS queries; relay UDP.
+// two streams; answer the stations' DNS and DHCP queries; relay UDP (flows bounded and
+// expiring, router/udp-flows.ts).
+//
+// The device only ever sees a RST when a dial fails: before its SYN is let through
+// (the Node dialer knows at once) or after (a Wisp relay reports a failed connect only
+// later, as a CLOSE). Either way the router keeps the dialer's error as the reason for
+// that reset, so the device's socket can report it (resetReason, lastFailure).
+import { DhcpServer } from "./dhcp-server.js";
+import { UdpFlows, type UdpFlowOptions } from "./udp-flows.js";
 import { buildAnswer, FakeDns, isFakeAddress, isIPv4Literal, parseQuery } from "./dns-responder.js";
 import { LmwError } from "../errors.js";
 import { LmwEvent } from "../ffi/generated/exports.js";
 import type { Netif } from "../link/netif.js";
-import type { DialedDatagrams, DialedStream, Dialer } from "../dialer/types.js";
+import type { DialedStream, Dialer } from "../dialer/types.js";
 import { StackListener } from "../device/listener.js";
 import type { StackSocket } from "../device/socket.js";
 import type { Stack } from "../device/stack.js";
@@ -14,8 +22,20 @@ export interface RouterOptions {
   dialer: Dialer & { resolve?(name: string): Promise<boolean> };
   /** The DNS server address the device uses (answered here). */
   dnsIp: string;
+  /** The LAN's netmask (default /24): the DHCP server hands it out. */
+  netmask?: string;
+  /** The UDP flow table's bounds: idle timeout and size. */
+  udpFlows?: UdpFlowOptions;
   /** Called for each flow (for logs and the playground's timeline). */
   onFlow?: (e: { target: string; host: string; port: number; ok: boolean; error?: LmwError; ms: number }) => void;
+}
+
+/** Reasons kept for resets nobody asked about (a closed socket, a C app), and failed
+ *  targets remembered for lastFailure: the oldest are dropped past this. */
+const MAX_RESET_REASONS = 256;
+
+function isDialerError(e: unknown): e is LmwError {
+  return e instanceof LmwError && (e.layer === "dialer" || e.layer === "wisp");
 }
 
 function ipToString(b: Uint8Array, off: number): string {
@@ -25,13 +45,16 @@ function ipToString(b: Uint8Array, off: number): string {
 export class Router {
   readonly stack: Stack;
   readonly fakeDns = new FakeDns();
+  /** Leases addresses to the stations of the LAN (UDP port 67). */
+  readonly dhcp: DhcpServer;
   #options: RouterOptions;
   #listener: StackListener;
   #flowId: number;
-  #pending = new Map<number, DialedStream>();
+  #pending = new Map<number, { remote: DialedStream; target: string }>();
   #failures = new Map<string, LmwError>();
+  #resets = new Map<string, LmwError>();
   #active = new Set<{ device: StackSocket; remote: DialedStream }>();
-  #udp = new Map<string, Promise<DialedDatagrams | undefined>>();
+  #udp: UdpFlows;
   #closed = false;
   #ownIp: string;
 
@@ -39,11 +62,18 @@ export class Router {
     this.stack = stack;
     this.#ownIp = netif.ip;
     this.#options = options;
+    this.#udp = new UdpFlows(options.udpFlows);
+    this.dhcp = new DhcpServer({ serverIp: netif.ip, netmask: options.netmask ?? "255.255.255.0", dnsIp: options.dnsIp });
     this.#flowId = stack.register((kind, arg) => {
       if (kind === LmwEvent.FLOW) void this.#onFlow(arg);
     });
     const err = stack.mod._lmw_router_enable(netif.ptr, this.#flowId);
     if (err !== 0) throw new LmwError("ERR_ROUTER", `cannot enable the router (${err})`, { layer: "lwip", nativeCode: err });
+    {
+      using dns = stack.mem.cstring(options.dnsIp);
+      const e = stack.mod._lmw_router_add_address(dns.ptr);
+      if (e !== 0) throw new LmwError("ERR_ROUTER", `bad DNS address ${options.dnsIp} (${e})`, { layer: "lwip", nativeCode: e });
+    }
     // The port the C NAT sends every flow to (native/router/router.h), read from the module.
     const port = stack.constant("ROUTER_TCP_PORT");
     this.#listener = new StackListener(stack, { ip: netif.ip, port, backlog: 250 }, (s) => this.#onAccepted(s));
@@ -55,9 +85,31 @@ export class Router {
     return this.#failures.get(target);
   }
 
+  /** Why the router reset the device's connection from local port `devicePort` to
+   *  `target` ("ip:port"): the dialer's error. Answered once. */
+  resetReason(devicePort: number, target: string): LmwError | undefined {
+    const key = `${devicePort}>${target}`;
+    const why = this.#resets.get(key);
+    this.#resets.delete(key);
+    return why;
+  }
+
+  #remember(devicePort: number, target: string, error: LmwError): void {
+    for (const [map, key] of [[this.#failures, target], [this.#resets, `${devicePort}>${target}`]] as const) {
+      map.delete(key); // re-inserted last: the oldest goes first
+      map.set(key, error);
+      if (map.size > MAX_RESET_REASONS) map.delete(map.keys().next().value!);
+    }
+  }
+
   /** Live flows in the C NAT table. */
   flowCount(): number {
     return this.stack.mod._lmw_router_flow_count();
+  }
+
+  /** Open UDP flows (each holds a dialed socket until it has been idle for a while). */
+  udpFlowCount(): number {
+    return this.#udp.size;
   }
 
   /** What the dialer should reach for a destination the device used: the name behind a
@@ -92,12 +144,12 @@ export class Router {
         return;
       }
       this.#failures.delete(target);
-      this.#pending.set(devPort, remote);
+      this.#pending.set(devPort, { remote, target });
       mod._lmw_router_flow_accept(flowId);
       this.#options.onFlow?.({ target, host, port, ok: true, ms: performance.now() - t0 });
     } catch (e) {
       const error = e instanceof LmwError ? e : new LmwError("ERR_DIAL_FAILED", String(e), { layer: "dialer", cause: e });
-      this.#failures.set(target, error);
+      this.#remember(devPort, target, error);
       if (!this.#closed) mod._lmw_router_flow_reject(flowId);
       this.#options.onFlow?.({ target, host: host ?? ip, port, ok: false, error, ms: performance.now() - t0 });
     }
@@ -107,12 +159,13 @@ export class Router {
   #onAccepted(device: StackSocket): void {
     const remoteAddr = device.info?.remoteAddress ?? "";
     const devPort = Number(remoteAddr.slice(remoteAddr.lastIndexOf(":") + 1));
-    const remote = this.#pending.get(devPort);
+    const pending = this.#pending.get(devPort);
     this.#pending.delete(devPort);
-    if (!remote) {
+    if (!pending) {
       device.destroy();
       return;
     }
+    const { remote, target } = pending;
     const pair = { device, remote };
     this.#active.add(pair);
     // Device -> remote. If the remote stops taking data (it closed), what the device still
@@ -121,8 +174,11 @@ export class Router {
     const up = device.readable.pipeTo(remote.writable, { preventCancel: true }).catch(() =>
       device.readable.pipeTo(new WritableStream()).catch(() => {}),
     );
-    // Remote -> device: its end is the device's FIN; its failure, the device's RST.
-    const down = remote.readable.pipeTo(device.writable).catch((e: unknown) => {
+    // Remote -> device: its end is the device's FIN; its failure, the device's RST, with
+    // the dialer's error kept as the reason (for Wisp, a failed connect arrives here).
+    // preventAbort: the reason must be kept before the RST goes out, not after.
+    const down = remote.readable.pipeTo(device.writable, { preventAbort: true }).catch((e: unknown) => {
+      if (isDialerError(e)) this.#remember(devPort, target, e);
       device.destroy(e);
       remote.destroy();
     });
@@ -139,24 +195,36 @@ export class Router {
     const dport = dv.getUint16(ihl + 2);
     const ulen = dv.getUint16(ihl + 4);
     const payload = packet.slice(ihl + 8, ihl + Math.min(ulen, packet.length - ihl));
+    if (dport === 67 && (dst === "255.255.255.255" || dst === this.#ownIp)) {
+      const reply = this.dhcp.handle(payload);
+      if (reply) this.#sendUdp(this.#ownIp, 67, reply.to, 68, reply.payload);
+      return;
+    }
     if (dst === this.#options.dnsIp && dport === 53) {
       void this.#answerDns(payload, src, sport);
       return;
     }
     const key = `${src}:${sport}>${dst}:${dport}`;
-    let flow = this.#udp.get(key);
-    if (!flow) {
+    const flow = this.#udp.get(key, () => {
       const host = this.#hostFor(dst);
       const dial = this.#options.dialer.dialUdp;
-      flow = host && dial
+      return host && dial
         ? dial.call(this.#options.dialer, { host, port: dport }).then((d) => {
-            d.onMessage((m) => this.#sendUdp(dst, dport, src, sport, m));
+            d.onMessage((m) => {
+              this.#udp.touch(key);
+              this.#sendUdp(dst, dport, src, sport, m);
+            });
             return d;
           }, () => undefined)
         : Promise.resolve(undefined);
-      this.#udp.set(key, flow);
-    }
-    void flow.then((d) => d?.send(payload));
+    });
+    void flow.then((d) => {
+      try {
+        d?.send(payload);
+      } catch {
+        /* the flow's socket is gone (closed, evicted): the datagram is lost, as UDP may */
+      }
+    });
   }
 
   async #answerDns(query: Uint8Array, client: string, clientPort: number): Promise<void> {
@@ -188,10 +256,9 @@ export class Router {
       remote.destroy();
     }
     this.#active.clear();
-    for (const r of this.#pending.values()) r.destroy();
+    for (const { remote } of this.#pending.values()) remote.destroy();
     this.#pending.clear();
-    for (const f of this.#udp.values()) void f.then((d) => d?.close());
-    this.#udp.clear();
+    this.#udp.close();
     this.#listener.dispose();
     this.stack.onRouterUdp = undefined;
     if (!this.stack.disposed) this.stack.mod._lmw_router_disable();

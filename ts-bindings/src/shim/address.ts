@@ -6,6 +6,8 @@
 // address before the policy looks at it. The policy is then applied to the addresses a
 // name resolves to, and the shim connects to exactly the address it checked.
 
+import { LmwError } from "../errors.js";
+
 /** What an address is, for policy purposes. */
 export type AddressClass =
   | "public"
@@ -233,16 +235,95 @@ export function isAddressAllowed(a: ParsedAddress, policy: AddressPolicy): boole
   }
 }
 
-/** Host pattern match: exact (case-insensitive) or `*.example.com` for any subdomain of
- *  example.com (not example.com itself). IP patterns compare canonical forms. */
-export function hostMatches(pattern: string, host: string): boolean {
-  const p = pattern.trim().toLowerCase();
+/** A name as the policy compares it: lower case, without the root's trailing dot. */
+export function normaliseHostName(host: string): string {
   const h = host.toLowerCase();
-  if (p.startsWith("*.")) return h.endsWith(p.slice(1)) && h.length > p.length - 1;
-  if (p === h) return true;
-  const pa = parseAddress(p);
-  const ha = parseAddress(h);
-  return pa !== null && ha !== null && pa.address === ha.address;
+  return h.endsWith(".") ? h.slice(0, -1) : h;
+}
+
+/** The IPv4 address embedded in an IPv6 one that reaches it (mapped ::ffff:a.b.c.d,
+ *  compatible ::a.b.c.d, translated ::ffff:0:a.b.c.d, NAT64 64:ff9b::a.b.c.d), or null. */
+export function embeddedIPv4(a: ParsedAddress): ParsedAddress | null {
+  if (a.family !== 6) return null;
+  const b = a.bytes;
+  const zero = (from: number, to: number) => b.subarray(from, to).every((x) => x === 0);
+  const mapped = zero(0, 10) && b[10] === 0xff && b[11] === 0xff;
+  const compatible = zero(0, 12) && !zero(12, 16);
+  const translated = zero(0, 8) && b[8] === 0xff && b[9] === 0xff && b[10] === 0 && b[11] === 0;
+  const nat64 = b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(4, 12);
+  if (!mapped && !compatible && !translated && !nat64) return null;
+  const v4 = b.slice(12, 16);
+  return { family: 4, bytes: v4, address: formatIPv4(v4) };
+}
+
+/** One --allow-host / --deny-host entry, parsed once at start-up. */
+export type HostRule =
+  | { kind: "name"; name: string }
+  /** `*.example.com`: any name below example.com (not example.com itself). */
+  | { kind: "suffix"; suffix: string }
+  /** An address (a /32 or /128) or a CIDR block. */
+  | { kind: "cidr"; family: 4 | 6; bytes: Uint8Array; prefix: number };
+
+const RULE_NAME_RE = /^(?:\*\.)?(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*$/;
+
+/** Parses a host rule: a name, `*.name`, an address in any spelling, or `address/prefix`.
+ *  Throws ERR_INVALID_ARG with the reason for anything else (never a rule that matches nothing). */
+export function parseHostRule(text: string): HostRule {
+  const bad = (why: string) => new LmwError("ERR_INVALID_ARG", `host rule ${JSON.stringify(text)}: ${why}`, { layer: "shim" });
+  if (text !== text.trim() || text.length === 0) throw bad("empty or surrounded by spaces");
+  const slash = text.indexOf("/");
+  if (slash >= 0) {
+    const a = parseAddress(text.slice(0, slash));
+    const prefixText = text.slice(slash + 1);
+    if (!a) throw bad("not an address before '/'");
+    const max = a.family === 4 ? 32 : 128;
+    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) throw bad(`prefix must be 0..${max}`);
+    const prefix = Number(prefixText);
+    const masked = a.bytes.slice();
+    for (let bit = prefix; bit < max; bit++) masked[bit >> 3]! &= ~(0x80 >> (bit & 7));
+    if (masked.some((x, i) => x !== a.bytes[i])) throw bad("address has bits set past the prefix");
+    return { kind: "cidr", family: a.family, bytes: masked, prefix };
+  }
+  const a = parseAddress(text);
+  if (a) return { kind: "cidr", family: a.family, bytes: a.bytes, prefix: a.family === 4 ? 32 : 128 };
+  const name = normaliseHostName(text);
+  if (!RULE_NAME_RE.test(name)) throw bad("not a host name, *.name, address or CIDR block");
+  return name.startsWith("*.") ? { kind: "suffix", suffix: name.slice(1) } : { kind: "name", name };
+}
+
+function inCidr(rule: Extract<HostRule, { kind: "cidr" }>, a: ParsedAddress): boolean {
+  if (rule.family !== a.family) return false;
+  for (let bit = 0; bit < rule.prefix; bit += 8) {
+    const bits = Math.min(8, rule.prefix - bit);
+    const mask = (0xff << (8 - bits)) & 0xff;
+    if (((a.bytes[bit >> 3]! ^ rule.bytes[bit >> 3]!) & mask) !== 0) return false;
+  }
+  return true;
+}
+
+/** True if the rule covers this address, in its own family or through the IPv4 address it embeds. */
+export function ruleMatchesAddress(rule: HostRule, a: ParsedAddress): boolean {
+  if (rule.kind !== "cidr") return false;
+  if (inCidr(rule, a)) return true;
+  const v4 = embeddedIPv4(a);
+  return v4 !== null && inCidr(rule, v4);
+}
+
+/** True if the rule covers this requested host (a name or an address literal). */
+export function ruleMatchesHost(rule: HostRule, host: string): boolean {
+  const a = parseAddress(host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host);
+  if (a) return ruleMatchesAddress(rule, a);
+  const h = normaliseHostName(host);
+  if (rule.kind === "name") return h === rule.name;
+  if (rule.kind === "suffix") return h.endsWith(rule.suffix) && h.length > rule.suffix.length;
+  return false;
+}
+
+/** Host pattern match: exact name (case and a trailing dot ignored), `*.example.com` for
+ *  any subdomain of example.com (not example.com itself), an address in any spelling
+ *  (IPv4-mapped IPv6 included) or a CIDR block. */
+export function hostMatches(pattern: string, host: string): boolean {
+  return ruleMatchesHost(parseHostRule(pattern.trim()), host);
 }
 
 /** A port entry: a number or an inclusive [from, to] range. */

@@ -2,6 +2,16 @@
 // `t` is the target the token grants ("host:port", "[v6]:port" or "*"), `e` the expiry in
 // Unix seconds. Whoever holds the secret (your web app's backend) mints them; the shim
 // verifies with a constant-time comparison.
+//
+// Semantics (what the shim does with them):
+// - The token is checked at the WebSocket upgrade (format, signature, expiry): a missing
+//   or invalid one gets HTTP 401 and the socket is destroyed, so it never holds a slot.
+// - It is checked again at every CONNECT (expiry, and that it grants that target).
+// - Multi-use by default: until it expires, one token opens as many WebSockets as the
+//   connection limits allow. With `singleUseTokens`, a token opens one WebSocket only.
+// - Streams already open outlive the token's expiry; no new stream opens after it.
+// - The text must be exactly what createToken makes: base64url without padding, one dot,
+//   a 43-character MAC. Anything appended (`==`, `!!`, a space) is "malformed".
 
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { splitHostPort } from "./address.js";
@@ -27,6 +37,25 @@ export function createToken(options: CreateTokenOptions): string {
   return `${body}.${sign(options.secret, body).toString("base64url")}`;
 }
 
+/** base64url body, one dot, a SHA-256 MAC in base64url without padding (43 characters). */
+const TOKEN_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
+
+/** Remembers the tokens already used, until they expire (for single-use tokens). */
+export class UsedTokens {
+  private readonly used = new Map<string, number>();
+  private claims = 0;
+  /** True the first time a (verified) token is seen, false after. */
+  claim(token: string, expires: number, now: number = Date.now()): boolean {
+    const nowS = Math.floor(now / 1000);
+    if (++this.claims % 256 === 0) {
+      for (const [t, e] of this.used) if (e <= nowS) this.used.delete(t); // expired: would fail anyway
+    }
+    if (this.used.has(token)) return false;
+    this.used.set(token, expires);
+    return true;
+  }
+}
+
 export type TokenCheck =
   | { ok: true; target: string; expires: number }
   | { ok: false; why: "malformed" | "signature" | "expired" | "target" };
@@ -38,9 +67,10 @@ export function verifyToken(
   target?: { host: string; port: number },
   now: number = Date.now(),
 ): TokenCheck {
-  if (token.length > 1024) return { ok: false, why: "malformed" };
+  // Strict form first: Buffer's base64url decoder skips characters it does not know, so
+  // without this check `<token>==` or `<token>!!` would verify.
+  if (token.length > 1024 || !TOKEN_RE.test(token)) return { ok: false, why: "malformed" };
   const dot = token.indexOf(".");
-  if (dot <= 0 || dot !== token.lastIndexOf(".")) return { ok: false, why: "malformed" };
   const body = token.slice(0, dot);
   const mac = Buffer.from(token.slice(dot + 1), "base64url");
   const expected = sign(secret, body);

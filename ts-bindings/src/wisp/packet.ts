@@ -1,6 +1,8 @@
-// Wisp v1 packets (MercuryWorkshop/wisp-protocol): one WebSocket binary message is one
-// packet, `u8 type | u32 stream id (LE) | payload`. Browser-safe: Uint8Array and DataView
-// only. Decoding is strict: anything that is not a well-formed v1 packet is a
+// Wisp packets (MercuryWorkshop/wisp-protocol): one WebSocket binary message is one
+// packet, `u8 type | u32 stream id (LE) | payload`. v1 has CONNECT, DATA, CONTINUE and
+// CLOSE; v2 adds INFO (0x05, stream 0 only), which carries the version and a list of
+// extensions `u8 id | u32 length (LE) | metadata`. Browser-safe: Uint8Array and DataView
+// only. Decoding is strict: anything that is not a well-formed packet is a
 // WispDecodeError (an LmwError, code ERR_WISP_MALFORMED), never a string and never a
 // partial packet.
 
@@ -11,6 +13,8 @@ export const PacketType = {
   DATA: 0x02,
   CONTINUE: 0x03,
   CLOSE: 0x04,
+  /** Wisp v2 only: the handshake's version and extensions. */
+  INFO: 0x05,
 } as const;
 export type PacketTypeValue = (typeof PacketType)[keyof typeof PacketType];
 
@@ -20,7 +24,23 @@ export const StreamType = {
 } as const;
 export type StreamTypeValue = (typeof StreamType)[keyof typeof StreamType];
 
-/** CLOSE reasons. 0x0x: either side; 0x4x: server; 0x8x: client. */
+/** CLOSE reasons. 0x0x: either side; 0x4x: server; 0x8x: client; 0xcx: v2 password
+ *  authentication (stream 0 only).
+ *
+ *  What our shim sends when a stream cannot be opened, one reason per cause (the
+ *  dialer maps each to its own error code):
+ *  - 0x45 NAME_NOT_RESOLVED: the name did not resolve (ENOTFOUND, no addresses). Ours,
+ *    not in the Wisp spec, which folds an unknown name into 0x42 (and wisp-js 0.5's
+ *    server sends 0x03): with either, a typo would look like a routing failure or a
+ *    reset. Other clients see an unknown server reason, which still closes the stream.
+ *  - 0x42 UNREACHABLE: EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL.
+ *  - 0x43 CONNECT_TIMEOUT: the lookup or the TCP connect timed out.
+ *  - 0x44 REFUSED: ECONNREFUSED.
+ *  - 0x48 BLOCKED: the shim's policy (address class, host/port rules, token).
+ *  - 0x49 THROTTLED: a limit (streams, lookups, a packet over maxPacketBytes).
+ *  - 0x41 INVALID_INFO: a malformed CONNECT (empty host, port 0, bad name).
+ *  - 0x01 UNKNOWN: any other connect failure.
+ *  After the target connected, 0x03 NETWORK_ERROR is a network error (a reset). */
 export const CloseReason = {
   UNKNOWN: 0x01,
   VOLUNTARY: 0x02,
@@ -30,10 +50,17 @@ export const CloseReason = {
   UNREACHABLE: 0x42,
   CONNECT_TIMEOUT: 0x43,
   REFUSED: 0x44,
+  NAME_NOT_RESOLVED: 0x45,
   DATA_TIMEOUT: 0x47,
   BLOCKED: 0x48,
   THROTTLED: 0x49,
   CLIENT_ERROR: 0x81,
+  /** v2 password authentication: wrong username or password. */
+  AUTH_BAD_PASSWORD: 0xc0,
+  /** v2 authentication: a signature did not verify (key authentication; we do not offer it). */
+  AUTH_BAD_SIGNATURE: 0xc1,
+  /** v2 authentication: the server requires credentials and the client sent none. */
+  AUTH_MISSING_CREDENTIALS: 0xc2,
 } as const;
 export type CloseReasonValue = (typeof CloseReason)[keyof typeof CloseReason];
 
@@ -68,7 +95,26 @@ export interface ClosePacket {
   streamId: number;
   reason: number;
 }
-export type WispPacket = ConnectPacket | DataPacket | ContinuePacket | ClosePacket;
+/** One extension entry of an INFO packet; `metadata` is a view into the message. */
+export interface WispExtension {
+  id: number;
+  metadata: Uint8Array;
+}
+export interface InfoPacket {
+  type: typeof PacketType.INFO;
+  streamId: number;
+  major: number;
+  minor: number;
+  extensions: WispExtension[];
+}
+export type WispPacket = ConnectPacket | DataPacket | ContinuePacket | ClosePacket | InfoPacket;
+
+/** Wisp v2 extension ids. */
+export const ExtensionId = {
+  UDP: 0x01,
+  PASSWORD: 0x02,
+  MOTD: 0x04,
+} as const;
 
 export class WispDecodeError extends LmwError {
   constructor(message: string) {
@@ -124,6 +170,53 @@ export function encodeClose(streamId: number, reason: number): Uint8Array {
   return bytes;
 }
 
+export function encodeInfo(major: number, minor: number, extensions: readonly WispExtension[]): Uint8Array {
+  let length = 2;
+  for (const e of extensions) length += 5 + e.metadata.length;
+  const { bytes, view } = header(PacketType.INFO, 0, length);
+  view.setUint8(5, major);
+  view.setUint8(6, minor);
+  let off = 7;
+  for (const e of extensions) {
+    view.setUint8(off, e.id);
+    view.setUint32(off + 1, e.metadata.length, true);
+    bytes.set(e.metadata, off + 5);
+    off += 5 + e.metadata.length;
+  }
+  return bytes;
+}
+
+/** The password extension's client metadata: `u8 username length | u16 password length (LE) | username | password`. */
+export function encodePasswordCredentials(username: string, password: string): Uint8Array {
+  const u = utf8Encoder.encode(username);
+  const p = utf8Encoder.encode(password);
+  if (u.length > 0xff || p.length > 0xffff) throw new LmwError("ERR_INVALID_ARG", "username or password too long", { layer: "wisp" });
+  const out = new Uint8Array(3 + u.length + p.length);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, u.length);
+  view.setUint16(1, p.length, true);
+  out.set(u, 3);
+  out.set(p, 3 + u.length);
+  return out;
+}
+
+/** Reads the password extension's client metadata; null if it is malformed. */
+export function decodePasswordCredentials(metadata: Uint8Array): { username: string; password: string } | null {
+  if (metadata.length < 3) return null;
+  const view = new DataView(metadata.buffer, metadata.byteOffset, metadata.byteLength);
+  const ulen = view.getUint8(0);
+  const plen = view.getUint16(1, true);
+  if (metadata.length !== 3 + ulen + plen) return null;
+  try {
+    return {
+      username: utf8Decoder.decode(metadata.subarray(3, 3 + ulen)),
+      password: utf8Decoder.decode(metadata.subarray(3 + ulen)),
+    };
+  } catch {
+    return null;
+  }
+}
+
 export function encodePacket(packet: WispPacket): Uint8Array {
   switch (packet.type) {
     case PacketType.CONNECT:
@@ -134,6 +227,8 @@ export function encodePacket(packet: WispPacket): Uint8Array {
       return encodeContinue(packet.streamId, packet.bufferRemaining);
     case PacketType.CLOSE:
       return encodeClose(packet.streamId, packet.reason);
+    case PacketType.INFO:
+      return encodeInfo(packet.major, packet.minor, packet.extensions);
   }
 }
 
@@ -171,6 +266,21 @@ export function decodePacket(message: Uint8Array): WispPacket {
     case PacketType.CLOSE:
       if (payloadLength !== 1) throw new WispDecodeError(`CLOSE payload must be 1 byte, got ${payloadLength}`);
       return { type, streamId, reason: view.getUint8(5) };
+    case PacketType.INFO: {
+      if (streamId !== 0) throw new WispDecodeError("INFO on a stream other than 0");
+      if (payloadLength < 2) throw new WispDecodeError("INFO payload too short");
+      const extensions: WispExtension[] = [];
+      let off = 7;
+      while (off < message.length) {
+        if (message.length - off < 5) throw new WispDecodeError("INFO extension header truncated");
+        const id = view.getUint8(off);
+        const len = view.getUint32(off + 1, true);
+        if (len > message.length - off - 5) throw new WispDecodeError("INFO extension metadata truncated");
+        extensions.push({ id, metadata: message.subarray(off + 5, off + 5 + len) });
+        off += 5 + len;
+      }
+      return { type, streamId, major: view.getUint8(5), minor: view.getUint8(6), extensions };
+    }
     default:
       throw new WispDecodeError(`unknown packet type 0x${type.toString(16)}`);
   }
