@@ -41,13 +41,14 @@ set(LMW_EM_LINK_FLAGS_WEB
 
 # Optimisation per component: what a bulk transfer or a handshake spends its time in stays
 # at -O2; the rest (X.509 and PEM parsing, handshake state machines, PSA glue, lwIP's
-# control paths, error and debug tables) is built for size. Not applied yet: CMakeLists.txt
-# does not read these two lists (the sizes in the README were measured without them).
+# control paths, error and debug tables) is built for size (CMakeLists.txt applies it per
+# source file, by base name).
 set(LMW_EM_SPEED_SOURCES
   # Mbed TLS: record layer, ciphers, hashes, bignum and curves
   aes gcm chacha20 poly1305 chachapoly cipher cipher_wrap ssl_msg md sha256 sha512
   bignum bignum_core ecp ecp_curves ecdsa ecdh constant_time ctr_drbg hmac_drbg
   psa_crypto_aead psa_crypto_cipher
+  platform_util             # mbedtls_platform_zeroize, called after every ChaCha20 block
   # lwIP: the data path
   tcp tcp_in tcp_out pbuf inet_chksum ethernet ip4 mem memp def
   # ours
