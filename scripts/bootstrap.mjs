@@ -36,7 +36,9 @@ function run(cmd, cmdArgs) {
 const INPUT_DIRS = ["native", "wasm", "scripts", "ts-bindings", "bin"];
 const SKIP = new Set(["ts-bindings/wasm", "ts-bindings/src/ffi/generated", "wasm/out"]);
 const FILES = ["CMakeLists.txt", "sources.json", "package-lock.json", "package.json", "tsconfig.json", "tsconfig.build.json"];
-const OUTPUTS = ["ts-bindings/wasm", "ts-bindings/src/ffi/generated", "build/native/build.ninja", "build/native/Makefile",
+// ts-bindings/wasm is walked: the release and debug modules (lmw*.wasm, lmw_debug*, their
+// glue) and the root CAs (ca-bundle.der); the two named ones also count when missing.
+const OUTPUTS = ["ts-bindings/wasm", "ts-bindings/wasm/lmw_debug.wasm", "ts-bindings/wasm/ca-bundle.der", "ts-bindings/src/ffi/generated", "build/native/build.ninja", "build/native/Makefile",
   "build/native/liblmw.so", "build/wasm/CMakeCache.txt", "dist/.lmw-inputs", "build/mbedtls-tests-native", "build/mbedtls-tests-wasm"];
 const TOOLS = ["emcc", "cc", "cmake", "ninja"];
 

@@ -6,8 +6,9 @@
 //   - errors.ts: lwIP's err_t names (lwip/err.h) and Mbed TLS's error names (the
 //     MBEDTLS_ERR_* defines of its public headers);
 //   - version.ts: the package version (User-Agent, CLI --version);
-//   - ca-bundle.ts: the bundled root CAs, from Node's tls.rootCertificates (the same
-//     list in Node and in the browser).
+//   - ts-bindings/wasm/ca-bundle.der (+ the count in ca-bundle.ts): the bundled root CAs
+//     as concatenated DER, from Node's tls.rootCertificates (the same list in Node and in
+//     the browser).
 // Writes a file only when its content changes (keeps builds and vitest's watcher quiet).
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -118,11 +119,17 @@ function genErrors(lwip: string, mbedtls: string): void {
 }
 
 function genCaBundle(): void {
+  // The roots as concatenated DER in a file of their own, loaded on first use
+  // (ts-bindings/src/ffi/ca-bundle.ts); only their count is compiled into the library.
+  const der = Buffer.concat(rootCertificates.map((pem) => Buffer.from(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64")));
+  const wasmDir = join(ROOT, "ts-bindings", "wasm");
+  mkdirSync(wasmDir, { recursive: true });
+  const derPath = join(wasmDir, "ca-bundle.der");
+  if (!existsSync(derPath) || !readFileSync(derPath).equals(der)) writeFileSync(derPath, der);
   const text =
     HEADER +
     `// Source: Node ${process.version} tls.rootCertificates (${rootCertificates.length} roots), taken at build time.\n\n` +
-    `/** The bundled trust store: PEM roots, the same in Node and in the browser. */\n` +
-    `export const BUNDLED_CA_PEM: string = ${JSON.stringify(rootCertificates.join("\n"))};\n` +
+    `/** How many roots ts-bindings/wasm/ca-bundle.der holds (the bundled trust store). */\n` +
     `export const BUNDLED_CA_COUNT = ${rootCertificates.length};\n`;
   writeIfChanged(join(OUT, "ca-bundle.ts"), text);
 }

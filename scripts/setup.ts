@@ -255,13 +255,12 @@ export function cmakeGenerator(): string[] {
 function cmakeBuild(kind: "wasm" | "native", lwip: string, mbedtls: string, toolchainId: string, force: boolean): void {
   const dir = join(BUILD, kind);
   const stamp = join(dir, ".lmw-toolchain");
-  // lwIP's debug output is compiled in only on request (LMW_LWIP_DEBUG=1): not in the release module.
-  const lwipDebug = process.env.LMW_LWIP_DEBUG === "1";
-  // A change of toolchain, source tree or debug choice rebuilds from clean.
-  const id = `${toolchainId}\n${lwip}\n${mbedtls}\n${lwipDebug ? "lwip-debug\n" : ""}`;
+  // A change of toolchain or source tree rebuilds from clean. (Debug output is not a
+  // choice here: the WASM build always makes both lmw.wasm and lmw_debug.wasm.)
+  const id = `${toolchainId}\n${lwip}\n${mbedtls}\n`;
   if (force || (existsSync(stamp) && readFileSync(stamp, "utf8") !== id)) rmSync(dir, { recursive: true, force: true });
   const generator = cmakeGenerator();
-  const defs = [`-DLWIP_SRC=${lwip}`, `-DMBEDTLS_SRC=${mbedtls}`, `-DCMAKE_BUILD_TYPE=LmwRelease`, `-DLMW_LWIP_DEBUG=${lwipDebug ? "ON" : "OFF"}`];
+  const defs = [`-DLWIP_SRC=${lwip}`, `-DMBEDTLS_SRC=${mbedtls}`, `-DCMAKE_BUILD_TYPE=LmwRelease`];
   if (!existsSync(join(dir, "CMakeCache.txt"))) {
     mkdirSync(dir, { recursive: true });
     log(`configuring the ${kind} build`);

@@ -8,7 +8,7 @@ import { Stack, type LogEntry } from "../ts-bindings/src/device/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await Stack.create({ name: "test" });
+  stack = await Stack.create({ name: "test", debugBuild: true });
 });
 afterAll(() => stack.dispose());
 
@@ -30,25 +30,35 @@ describe("WASM module", () => {
 
   it("starts lwIP with the configured window and no assertion failures", () => {
     expect(stack.constant("TCP_WND")).toBeGreaterThan(16 * 1024 + 29); // a full TLS record must fit
-    expect(stack.constant("TCP_MSS")).toBe(1460);
+    // The largest MSS; a netif's MTU bounds it (1500 unless set: MSS 1460 on the wire).
+    expect(stack.constant("TCP_MSS")).toBe(stack.constant("FAST_LINK_MTU") - 40);
+    expect(stack.constant("MTU")).toBe(1500);
     expect(stack.stat("tcp_active")).toBe(0);
     expect(stack.assertCount()).toBe(0);
   });
 });
 
 describe("debug output", () => {
-  it("lwIP's is a build choice: the release module says it has none, a debug build logs TCP", async () => {
+  it("is in the debug module only: a stack asking for it loads lmw_debug.wasm and logs TCP", async () => {
     const lines: LogEntry[] = [];
     await using s = await Stack.create({ name: "debug", debug: { lwip: true }, onLog: (e) => lines.push(e) });
+    expect(s.debugBuild).toBe(true);
+    expect(s.constant("LWIP_DEBUG")).toBe(1);
     new StackListener(s, { port: 8080 }, () => {}).dispose();
-    s.setDebug({ lwip: true }); // said once per stack, not per call
     const lwip = lines.filter((e) => e.source === "lwip").map((e) => e.text);
-    if (s.constant("LWIP_DEBUG") === 1) {
-      expect(lwip).toContain("tcp_bind: bind to port 8080");
-    } else {
-      expect(s.constant("LWIP_DEBUG")).toBe(0);
-      expect(lwip).toEqual(["lwIP debug output is not compiled into this module (build with LMW_LWIP_DEBUG=1)"]);
-    }
+    expect(lwip).toContain("tcp_bind: bind to port 8080");
+  });
+
+  it("is not compiled into the release module: asking a release stack for it is ERR_INVALID_ARG", async () => {
+    const lines: LogEntry[] = [];
+    await using s = await Stack.create({ name: "release", onLog: (e) => lines.push(e) });
+    expect(s.debugBuild).toBe(false);
+    expect(s.constant("LWIP_DEBUG")).toBe(0);
+    expect(() => s.setDebug({ lwip: true })).toThrowError(expect.objectContaining({ code: "ERR_INVALID_ARG" }));
+    expect(() => s.setDebug({ mbedtls: 3 })).toThrowError(expect.objectContaining({ code: "ERR_INVALID_ARG" }));
+    expect(() => s.selfTest()).toThrowError(expect.objectContaining({ code: "ERR_INVALID_ARG" }));
+    new StackListener(s, { port: 8080 }, () => {}).dispose();
+    expect(lines.filter((e) => e.source === "lwip")).toEqual([]);
   });
 });
 

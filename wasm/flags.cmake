@@ -39,6 +39,23 @@ set(LMW_EM_LINK_FLAGS_WEB
   -sENVIRONMENT=web,worker
 )
 
+# Optimisation per component: what a bulk transfer or a handshake spends its time in stays
+# at -O2; the rest (X.509 and PEM parsing, handshake state machines, PSA glue, lwIP's
+# control paths, error and debug tables) is built for size (CMakeLists.txt applies it per
+# source file, by base name).
+set(LMW_EM_SPEED_SOURCES
+  # Mbed TLS: record layer, ciphers, hashes, bignum and curves
+  aes gcm chacha20 poly1305 chachapoly cipher cipher_wrap ssl_msg md sha256 sha512
+  bignum bignum_core ecp ecp_curves ecdsa ecdh constant_time ctr_drbg hmac_drbg
+  psa_crypto_aead psa_crypto_cipher
+  platform_util             # mbedtls_platform_zeroize, called after every ChaCha20 block
+  # lwIP: the data path
+  tcp tcp_in tcp_out pbuf inet_chksum ethernet ip4 mem memp def
+  # ours
+  lmw_conn lmw_netif altcp_tls_36 router lan host_common host_wasm
+)
+set(LMW_EM_SIZE_FLAGS -Oz)
+
 # Pico program modules (native/pico-sdk, PICO_PLATFORM=wasm): a program's blocking main()
 # runs under ASYNCIFY. Only these modules pay for it; the library's lmw.wasm never does.
 set(PICO_EM_LINK_FLAGS

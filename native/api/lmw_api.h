@@ -67,7 +67,8 @@ typedef struct lmw_udp lmw_udp;
 LMW_API int lmw_init(void);
 /** Runs due lwIP timers; returns milliseconds until the next one (0xFFFFFFFF: none). */
 LMW_API uint32_t lmw_timers_run(void);
-/** Runs Mbed TLS's self-tests (output on stdout). Returns the number of failed tests. */
+/** Runs Mbed TLS's self-tests (output on stdout). Returns the number of failed tests; -1
+ *  in a build without them (the release WASM module; LMW_DEBUG_BUILD has them). */
 LMW_API int lmw_selftest(int verbose);
 /** Polls the entropy source as Mbed TLS does: fills buf[0..len), *olen = bytes filled. */
 LMW_API int lmw_entropy_poll(uint8_t *buf, size_t len, size_t *olen);
@@ -75,14 +76,15 @@ LMW_API int lmw_entropy_poll(uint8_t *buf, size_t len, size_t *olen);
 LMW_API size_t lmw_heap_in_use(void);
 /** Failed lwIP assertions since start (they are reported, not fatal). */
 LMW_API uint32_t lmw_assert_count(void);
-/** Debug output to the host log: lwIP debug on/off (only in a build with lwIP's debug
- *  output compiled in, LMW_LWIP_DEBUG; see lmw_constant("LWIP_DEBUG")), Mbed TLS debug
- *  threshold 0-4. */
+/** Debug output to the host log: lwIP debug on/off, Mbed TLS debug threshold 0-4. Both
+ *  exist only in the debug build (LMW_DEBUG_BUILD: lmw_debug.wasm, the native build; see
+ *  lmw_constant("LWIP_DEBUG")); elsewhere this sets nothing that prints. */
 LMW_API void lmw_set_debug(int lwip_on, int mbedtls_level);
 /** Library versions, e.g. "lwIP 2.2.1, Mbed TLS 3.6.7". Static string. */
 LMW_API const char *lmw_version(void);
-/** A build-time constant by name ("TCP_MSS", "TCP_WND", "TCP_SND_BUF", "MTU", "LWIP_DEBUG"
- *  (1 when lwIP's debug output is compiled in), ...); -1 if unknown. */
+/** A build-time constant by name ("TCP_MSS", "TCP_WND", "TCP_SND_BUF", "MTU",
+ *  "FAST_LINK_MTU" (the largest lmw_netif_set_link accepts), "LWIP_DEBUG" (1 in the debug
+ *  build, where lwIP's debug output is compiled in), ...); -1 if unknown. */
 LMW_API int32_t lmw_constant(const char *name);
 /** A live count by name; -1 if unknown. "tcp_active", "tcp_time_wait", "tcp_listen" and
  *  "udp_pcbs": lwIP's pcb lists; "conns": lmw_conn handles not yet freed; "timeouts": lwIP
@@ -96,6 +98,10 @@ LMW_API int32_t lmw_stat(const char *name);
  *  makes it the default route. */
 LMW_API int lmw_netif_add(uint32_t link_id, const uint8_t *mac6, const char *ip, const char *netmask,
                           const char *gateway, int is_default, lmw_netif **out);
+/** Sets the netif's MTU (576..FAST_LINK_MTU; TCP's MSS follows it) and whether lwIP computes
+ *  and checks IP/TCP/UDP/ICMP checksums on it (1: all, as on a wire; 0: none, for an
+ *  in-memory link nobody captures). lmw_netif_add's netif: 1500 with checksums. */
+LMW_API int lmw_netif_set_link(lmw_netif *nif, uint32_t mtu, int checksums);
 /** Hands a received Ethernet frame to the netif (copied; the buffer may be rewritten in
  *  place by the router's NAT). */
 LMW_API int lmw_netif_input(lmw_netif *nif, uint8_t *frame, size_t len);

@@ -29,8 +29,9 @@
 
 struct netif;
 
-/** The virtual link's MTU: Ethernet's, as on the Pico W's Wi-Fi (lmw_netif_add, the
- *  router's frames, the "MTU" constant). */
+/** The virtual link's MTU: Ethernet's, as on the Pico W's Wi-Fi (lmw_netif_add's default,
+ *  the router's frames, the "MTU" constant). lmw_netif_set_link raises a netif's up to
+ *  LMW_FAST_LINK_MTU (lwipopts.h) for the in-memory device-router link. */
 #define LMW_LINK_MTU 1500
 
 /* ---- TLS configuration (lmw_tls_config.c) ---- */

@@ -14,19 +14,18 @@
 #include "lmw_internal.h"
 #include "router.h"
 
-/* The longest frame the netif sends: lwIP fragments IP packets at the MTU, and the
- * link carries no FCS or VLAN tag. */
-#define FRAME_MAX (SIZEOF_ETH_HDR + LMW_LINK_MTU)
-
 struct lmw_netif {
   struct netif nif;
   uint32_t link_id;
-  uint8_t frame[FRAME_MAX]; /* one outgoing frame, linearised */
+  /* One outgoing frame, linearised: the longest frame the netif sends, MTU + Ethernet
+   * header (lwIP fragments IP packets at the MTU; the link carries no FCS or VLAN tag). */
+  uint8_t *frame;
+  uint16_t frame_cap;
 };
 
 static err_t netif_linkoutput(struct netif *netif, struct pbuf *p) {
   lmw_netif *n = (lmw_netif *)netif->state;
-  if (p->tot_len > sizeof n->frame) return ERR_BUF;
+  if (p->tot_len > n->frame_cap) return ERR_BUF;
   u16_t len = pbuf_copy_partial(p, n->frame, p->tot_len, 0);
   lmw_router_output(n, n->frame, len);
   LINK_STATS_INC(link.xmit);
@@ -54,9 +53,16 @@ int lmw_netif_add(uint32_t link_id, const uint8_t *mac6, const char *ip, const c
   }
   lmw_netif *n = (lmw_netif *)calloc(1, sizeof *n);
   if (n == NULL) return ERR_MEM;
+  n->frame_cap = LMW_LINK_MTU + SIZEOF_ETH_HDR;
+  n->frame = (uint8_t *)malloc(n->frame_cap);
+  if (n->frame == NULL) {
+    free(n);
+    return ERR_MEM;
+  }
   n->link_id = link_id;
   memcpy(n->nif.hwaddr, mac6, ETH_HWADDR_LEN);
   if (netif_add(&n->nif, &a, &m, &g, n, netif_init_cb, ethernet_input) == NULL) {
+    free(n->frame);
     free(n);
     return ERR_IF;
   }
@@ -68,10 +74,24 @@ int lmw_netif_add(uint32_t link_id, const uint8_t *mac6, const char *ip, const c
   return ERR_OK;
 }
 
+int lmw_netif_set_link(lmw_netif *n, uint32_t mtu, int checksums) {
+  if (mtu < 576 || mtu > LMW_FAST_LINK_MTU) return ERR_ARG;
+  if (mtu + SIZEOF_ETH_HDR > n->frame_cap) {
+    uint8_t *frame = (uint8_t *)realloc(n->frame, mtu + SIZEOF_ETH_HDR);
+    if (frame == NULL) return ERR_MEM;
+    n->frame = frame;
+    n->frame_cap = (uint16_t)(mtu + SIZEOF_ETH_HDR);
+  }
+  n->nif.mtu = (u16_t)mtu;
+  NETIF_SET_CHECKSUM_CTRL(&n->nif, checksums ? NETIF_CHECKSUM_ENABLE_ALL : NETIF_CHECKSUM_DISABLE_ALL);
+  return ERR_OK;
+}
+
 int lmw_netif_input(lmw_netif *n, uint8_t *frame, size_t len) {
   if (len == 0 || len > 0xFFFF) return ERR_ARG; /* pbuf lengths are u16_t */
   if (lmw_router_input(n, frame, len)) return ERR_OK;
-  struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+  /* Frames above a pool buffer come in one piece rather than a chain of pool buffers. */
+  struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, len > PBUF_POOL_BUFSIZE ? PBUF_RAM : PBUF_POOL);
   if (p == NULL) return ERR_MEM;
   pbuf_take(p, frame, (u16_t)len);
   LINK_STATS_INC(link.recv);
@@ -84,6 +104,7 @@ void lmw_netif_free(lmw_netif *n) {
   if (n == NULL) return;
   lmw_router_disable_for(n);
   netif_remove(&n->nif);
+  free(n->frame);
   free(n);
 }
 

@@ -74,7 +74,9 @@ static int mbedtls_debug_level;
 void lmw_set_debug(int lwip_on, int mbedtls_level) {
   lmw_lwip_debug_types = lwip_on ? LWIP_DBG_ON : 0;
   mbedtls_debug_level = mbedtls_level < 0 ? 0 : mbedtls_level > 4 ? 4 : mbedtls_level;
+#if defined(MBEDTLS_DEBUG_C) /* the debug build only (LMW_DEBUG_BUILD) */
   mbedtls_debug_set_threshold(mbedtls_debug_level);
+#endif
 }
 
 const char *lmw_version(void) {
@@ -90,6 +92,7 @@ int32_t lmw_constant(const char *name) {
       {"TCP_WND", TCP_WND},
       {"TCP_SND_BUF", TCP_SND_BUF},
       {"MTU", LMW_LINK_MTU},
+      {"FAST_LINK_MTU", LMW_FAST_LINK_MTU},
       {"LWIP_DEBUG", LWIP_DEBUG_BUILT},
       {"TLS_IN_CONTENT_LEN", MBEDTLS_SSL_IN_CONTENT_LEN},
       {"TLS_OUT_CONTENT_LEN", MBEDTLS_SSL_OUT_CONTENT_LEN},

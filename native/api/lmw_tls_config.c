@@ -7,6 +7,7 @@
 
 #include "lwip/altcp_tls.h"
 
+#include "mbedtls/asn1.h"
 #include "mbedtls/error.h"
 #include "mbedtls/platform_util.h"
 #include "mbedtls/ssl.h"
@@ -48,7 +49,37 @@ static void free_copy(uint8_t *copy, size_t len) {
   free(copy);
 }
 
+/* Concatenated DER certificates (the bundled roots): each parsed on its own, like PEM
+   bundles (mbedtls_x509_crt_parse reads one DER certificate only). Returns the number
+   that failed, or a negative error if none parsed or the framing is broken. */
+static int parse_der_crts(mbedtls_x509_crt *chain, const uint8_t *p, size_t len) {
+  int failed = 0, parsed = 0;
+  while (len > 0) {
+    const uint8_t *start = p;
+    unsigned char *q = (unsigned char *)p;
+    size_t body;
+    if (mbedtls_asn1_get_tag(&q, q + len, &body, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) {
+      return parsed ? failed + 1 : MBEDTLS_ERR_X509_INVALID_FORMAT;
+    }
+    size_t whole = (size_t)(q - start) + body;
+    if (mbedtls_x509_crt_parse_der(chain, start, whole) == 0) parsed++;
+    else failed++;
+    p = start + whole;
+    len -= whole;
+  }
+  return parsed ? failed : MBEDTLS_ERR_X509_INVALID_FORMAT;
+}
+
 static int parse_crts(mbedtls_x509_crt *chain, const uint8_t *data, size_t len) {
+  /* Two or more DER certificates back to back (a single one Mbed TLS reads as it is). */
+  if (len > 4 && data[0] == 0x30) {
+    unsigned char *q = (unsigned char *)data;
+    size_t body;
+    if (mbedtls_asn1_get_tag(&q, q + len, &body, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) == 0 &&
+        (size_t)(q - data) + body < len) {
+      return parse_der_crts(chain, data, len);
+    }
+  }
   uint8_t *copy;
   const uint8_t *in = pem_terminated(data, &len, &copy);
   if (in == NULL) return MBEDTLS_ERR_X509_ALLOC_FAILED;

@@ -2,9 +2,9 @@
  *
  * Starts from the Raspberry Pi Pico W examples' common options
  * (pico-examples/pico_w/wifi/lwipopts_examples_common.h plus the TLS client's
- * additions); every value that differs from them says why. TCP_MSS, TCP_WND and
- * TCP_SND_BUF are behind #ifndef, so a build can try other values with -D; the rest is
- * fixed here.
+ * additions); every value that differs from them says why. TCP_MSS, LMW_FAST_LINK_MTU,
+ * TCP_WND and TCP_SND_BUF are behind #ifndef, so a build can try other values with -D;
+ * the rest is fixed here.
  */
 #ifndef LMW_LWIPOPTS_H
 #define LMW_LWIPOPTS_H
@@ -29,8 +29,17 @@
 #define LWIP_NETIF_TX_SINGLE_PBUF   1
 #define LWIP_CHKSUM_ALGORITHM       3
 #define MEM_ALIGNMENT               4
+/* The largest MSS; what a connection uses is bounded by its netif's MTU (lwIP's
+ * TCP_CALCULATE_EFF_SEND_MSS), so a netif at MTU 1500 (lmw_netif_add's default: the
+ * cross-check, Pico fidelity) still says and sends 1460. The in-memory link between the
+ * device and the router runs at LMW_FAST_LINK_MTU: measured, 20 MiB ChaCha20 through
+ * the stack ~1.5x faster at 16 KiB segments than at 1460 (fewer frames through two TCP
+ * stacks and the JS link). */
 #ifndef TCP_MSS
-#define TCP_MSS                     1460
+#define TCP_MSS                     (LMW_FAST_LINK_MTU - 40)
+#endif
+#ifndef LMW_FAST_LINK_MTU
+#define LMW_FAST_LINK_MTU           16422   /* lwIP's largest MSS (16382) + 40 */
 #endif
 #define LWIP_ALTCP                  1
 #define LWIP_ALTCP_TLS              1
@@ -53,23 +62,32 @@
 #define PBUF_POOL_SIZE              64
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
 
-/* TCP_WND of 24 segments (35,040 bytes; examples: 8 * TCP_MSS = 11,680). It must exceed
- * one full TLS record (16,384 bytes of payload plus header and tag): with a smaller
- * window Mbed TLS waits for the rest of a record the peer may not send - the stall
- * pico-examples hit at exactly 16 KB. The send buffer matches, so one TLS record plus
- * more data can be in flight. */
+/* TCP_WND of 128 KiB (examples: 8 * TCP_MSS = 11,680). It must exceed one full TLS
+ * record (16,384 bytes of payload plus header and tag): with a smaller window Mbed TLS
+ * waits for the rest of a record the peer may not send - the stall pico-examples hit at
+ * exactly 16 KB. Measured, 24 segments of 1460 (35,040 bytes) still stalled bulk reads
+ * behind the router. The send buffer matches, so several TLS records can be in flight. */
 #ifndef TCP_WND
-#define TCP_WND                     (24 * TCP_MSS)
+#define TCP_WND                     (128 * 1024)  /* measured: 35,040 (24 x 1460) stalled bulk reads */
 #endif
 #ifndef TCP_SND_BUF
-#define TCP_SND_BUF                 (24 * TCP_MSS)
+#define TCP_SND_BUF                 (128 * 1024)
 #endif
-#define TCP_SND_QUEUELEN            ((4 * (TCP_SND_BUF) + (TCP_MSS - 1)) / (TCP_MSS))
+/* lwIP's sanity check bounds it below 0xFFFF - 4 * TCP_MSS; only the netconn and socket
+ * APIs (off here) read it. */
+#define TCP_SNDLOWAT                4
+/* Queue length counted in 1460-byte segments, so MTU-1500 netifs are not starved. */
+#define TCP_SND_QUEUELEN            ((4 * (TCP_SND_BUF) + 1459) / 1460)
+/* Received frames up to a 1500-byte MTU fit one pool buffer (the default follows TCP_MSS,
+ * which would make every ACK a 16 KiB allocation); larger frames get one PBUF_RAM. */
+#define PBUF_POOL_BUFSIZE           1536
+/* Checksums per netif: the in-memory device-router link skips them unless a capture
+ * watches it or another station shares the LAN (lmw_netif_set_link). */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 /* Window scaling (RFC 7323) with a shift of 2: windows up to 0xFFFF << 2 (256 KiB) can
- * be offered. TCP_WND above is below 64 KiB and needs no scaling; it is on so that a
- * build may set TCP_WND up to 256 KiB (-DTCP_WND) without touching the other options.
- * lwIP advertises the window in units of 4 bytes while it is on (both peers are lwIP here,
- * so both agree to it). */
+ * be offered. TCP_WND above (128 KiB) needs it; a build may set TCP_WND up to 256 KiB
+ * (-DTCP_WND) without touching the other options. lwIP advertises the window in units
+ * of 4 bytes while it is on (both peers are lwIP here, so both agree to it). */
 #define LWIP_WND_SCALE              1
 #define TCP_RCV_SCALE               2
 
@@ -111,20 +129,23 @@
 /* IPv6 is off: the virtual link and the router's NAT are IPv4. */
 #define LWIP_IPV6                   0
 
-/* lwIP's debug output is a build choice: the release module leaves its strings and
- * checks out. A build configured with -DLMW_LWIP_DEBUG=ON (scripts/setup.ts:
- * LMW_LWIP_DEBUG=1 npm run build) compiles it in for the modules below, and it goes to the
- * host log once lmw_set_debug() (the TypeScript `debug: { lwip: true }` option) sets
+/* lwIP's debug output is a build choice: it is compiled into the debug build only
+ * (LMW_DEBUG_BUILD: lmw_debug.wasm, loaded when a stack asks for `debug` or
+ * `debugBuild: true`, and the native build); the release module lmw.wasm leaves its
+ * strings and checks out. In the debug build it goes to the host log once
+ * lmw_set_debug() (the TypeScript `debug: { lwip: true }` option) sets
  * lmw_lwip_debug_types, which lwIP reads as LWIP_DBG_TYPES_ON at every LWIP_DEBUGF.
  * lwIP tests LWIP_DEBUG with #ifdef: it is defined only here, never as 0.
- * Without it, LWIP_ERROR's messages are dropped too (their handlers still run). Leaving
- * it out makes lmw.wasm 12.3 KB smaller (440,487 -> 428,210 bytes; gzip -9: 4.3 KB). */
+ * Without it, LWIP_ERROR's messages are dropped too (their handlers still run). Measured
+ * (before the debug module), leaving it out made lmw.wasm 12.3 KB smaller (440,487 ->
+ * 428,210 bytes; gzip -9: 4.3 KB); with Mbed TLS's debug output and self-tests
+ * (lmw_mbedtls_config.h) 41 KB of the gzipped module. */
 extern unsigned char lmw_lwip_debug_types;
 /* Not lwIP's own debug output: with it on, lwIP's TLS layer registers an Mbed TLS debug
  * callback, which native/tls/altcp_tls_36.c points straight at the host log. Mbed TLS's
- * debug output (lmw_set_debug's threshold) depends on it, in every build. */
+ * debug output (lmw_set_debug's threshold, MBEDTLS_DEBUG_C: the debug build) depends on it. */
 #define ALTCP_MBEDTLS_LIB_DEBUG     LWIP_DBG_ON
-#if defined(LMW_LWIP_DEBUG) && LMW_LWIP_DEBUG
+#if defined(LMW_DEBUG_BUILD)
 #define LWIP_DEBUG                  1
 #define LWIP_DBG_TYPES_ON           (lmw_lwip_debug_types)
 #define LWIP_DBG_MIN_LEVEL          LWIP_DBG_LEVEL_ALL

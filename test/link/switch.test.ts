@@ -49,6 +49,21 @@ describe("Switch", () => {
     expect(seen).toEqual([1, 2, 3, 4]);
   });
 
+  it("a tap turns checksums on for the library netifs on the LAN, and for those attached later", async () => {
+    await using a = await Stack.create({ name: "a" });
+    await using b = await Stack.create({ name: "b" });
+    using na = new Netif(a, { mac: "02:00:00:00:00:0a", ip: "10.0.2.15" });
+    using nb = new Netif(b, { mac: "02:00:00:00:00:0b", ip: "10.0.2.16" });
+    for (const n of [na, nb]) n.setLink(a.constant("FAST_LINK_MTU"), false);
+    using sw = new Switch();
+    sw.attach(na);
+    sw.addTap(() => {});
+    expect([na.checksums, nb.checksums]).toEqual([true, false]);
+    sw.attach(nb);
+    expect([na.checksums, nb.checksums]).toEqual([true, true]);
+    expect([na.mtu, nb.mtu]).toEqual([a.constant("FAST_LINK_MTU"), a.constant("FAST_LINK_MTU")]); // the MTU is left alone
+  });
+
   it("delivers nothing to or from a detached end, and a microtask after the send", async () => {
     using sw = new Switch();
     const a = new RawEnd("02:00:00:00:00:0a");
@@ -126,12 +141,19 @@ describe("createNetwork({ device: false }) with stacks attached", () => {
     const net = await createNetwork();
     const other = await Stack.create({ name: "other" });
     const n = new Netif(other, { mac: "02:00:00:00:00:0b", ip: "10.0.2.16", gateway: "10.0.2.2", isDefault: true });
+    const lanNetifs = () => net.link.ends.filter((e): e is Netif => e instanceof Netif && e !== n);
     try {
-      net.attach(n);
+      // Device and router alone: the in-memory link, largest MTU, no checksums.
+      expect(lanNetifs().map((e) => [e.mtu, e.checksums])).toEqual([[net.device.constant("FAST_LINK_MTU"), false], [net.device.constant("FAST_LINK_MTU"), false]]);
+      const port = net.attach(n);
+      // Another station checks checksums and expects Ethernet-sized frames: 1500 with checksums.
+      expect(lanNetifs().map((e) => [e.mtu, e.checksums])).toEqual([[1500, true], [1500, true]]);
       expect(net.link.ends.length).toBe(3);
       using listener = new StackListener(other, { port: 7 }, (s) => void s.readable.pipeTo(s.writable));
       expect(await exchange(await net.connectTcp({ host: "10.0.2.16", port: 7 }), "device to neighbour")).toBe("device to neighbour");
       expect(await exchange(await net.connectTcp({ host: "127.0.0.1", port: echo.port }), "device out")).toBe("device out");
+      port.detach();
+      expect(lanNetifs().map((e) => [e.mtu, e.checksums])).toEqual([[1500, true], [1500, true]]); // and stays so
     } finally {
       await net.close();
       n.dispose();

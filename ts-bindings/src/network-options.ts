@@ -30,8 +30,8 @@ export interface NetworkOptions {
    *  `false`: no device of the library's own; the router (10.0.2.2/24, DNS 10.0.2.3)
    *  serves whatever `attach()` puts on the LAN. */
   device?: DeviceOptions | false;
-  /** Debug output of lwIP / Mbed TLS (levels 0-4) to onLog. lwIP's needs a module built
-   *  with LMW_LWIP_DEBUG=1; the release module logs one line saying it has none. */
+  /** Debug output of lwIP / Mbed TLS (levels 0-4) to onLog. The device stack then loads
+   *  the debug module (lmw_debug.wasm), the only one with debug output compiled in. */
   debug?: { lwip?: boolean; mbedtls?: number };
   onLog?: (entry: LogEntry) => void;
   /** Sees every Ethernet frame on the LAN (a pcap writer, the playground). */
@@ -42,6 +42,11 @@ export interface NetworkOptions {
   http?: FetchOptions;
   /** Resume TLS sessions per server name, port and configuration (default true). */
   tlsSessionCache?: boolean;
+  /** The device-router link's MTU. Default: the largest the build allows
+   *  (`stack.constant("FAST_LINK_MTU")`), which moves bulk data in a fraction of the frames;
+   *  1500 gives the segments (MSS 1460) a device on Ethernet or Wi-Fi would see. Once
+   *  another station joins the LAN (attach), the LAN runs at 1500 with checksums. */
+  linkMtu?: number;
   /** QEMU's hostfwd (Node only): listeners on 127.0.0.1:hostPort whose connections and
    *  datagrams reach a station's port, opened by the router. "[tcp:|udp:]HOSTPORT:DEVICEPORT"
    *  strings (parseForward) or { proto, hostPort, devicePort, deviceIp? }; the station is

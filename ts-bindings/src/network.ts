@@ -1,6 +1,6 @@
 // createNetwork(): the device stack (lwIP + altcp_tls + Mbed TLS) on a virtual Ethernet
 // link to the router stack, whose flows go to a Dialer. The user-facing API.
-import { BUNDLED_CA_PEM } from "./ffi/generated/ca-bundle.js";
+import { bundledCa } from "./ffi/ca-bundle.js";
 import { LwipErr } from "./ffi/generated/errors.js";
 import { LmwEvent } from "./ffi/generated/exports.js";
 import { VERSION } from "./ffi/generated/version.js";
@@ -69,6 +69,12 @@ export class Network implements AsyncDisposable {
     if (device) {
       const ip = d.dhcp ? "0.0.0.0" : d.ip;
       this.#deviceNetif = new Netif(device, { mac: d.mac, ip, netmask: d.netmask, gateway: d.dhcp ? "0.0.0.0" : d.gateway, isDefault: true });
+      // While the LAN holds only the device and the router, it lives in memory: the
+      // largest MTU and no checksums, unless a capture watches it (addTap turns them on)
+      // or another station joins (attach). Set before the first frame, as on a new wire.
+      const mtu = options.linkMtu ?? device.constant("FAST_LINK_MTU");
+      const checksums = !!options.onFrame;
+      for (const n of [this.#deviceNetif, this.#routerNetif]) n.setLink(mtu, checksums);
       this.link.attach(this.#deviceNetif);
       using dns = device.mem.cstring(d.dns);
       device.mod._lmw_dns_set_server(0, dns.ptr);
@@ -152,7 +158,18 @@ export class Network implements AsyncDisposable {
    *  a static one of 10.0.2.0/24. */
   attach(end: LinkEnd): { detach(): void } {
     if (this.#closed) throw new LmwError("ERR_NETWORK_CLOSED", "the network is closed", { layer: "api" });
+    this.#toEthernet();
     return this.link.attach(end);
+  }
+
+  /** Another station shares the LAN from now on (a Pico program's lwIP, a native stack):
+   *  it checks checksums and expects Ethernet-sized frames, so the router's LAN interface
+   *  and the device's go to MTU 1500 with checksums, and stay so (lwIP keeps a TCP
+   *  connection's MSS from its SYN, so connections opened before keep their segments). */
+  #toEthernet(): void {
+    for (const n of [this.#routerNetif, this.#deviceNetif]) {
+      if (n && (n.mtu !== 1500 || !n.checksums)) n.setLink(1500, true);
+    }
   }
 
   /** The address the device uses to reach `ip`: the device cannot route loopback, so
@@ -204,14 +221,19 @@ export class Network implements AsyncDisposable {
     });
   }
 
-  #tlsConfig(options: TlsClientOptions): { cfg: TlsConfig; key: string } {
+  async #tlsConfig(options: TlsClientOptions): Promise<{ cfg: TlsConfig; key: string }> {
     const merged: TlsClientOptions = { ...this.#options.tls, ...options };
     const key = JSON.stringify([merged.ca ?? null, merged.dangerouslySkipVerification ?? false, merged.alpn ?? null,
       merged.minVersion ?? null, merged.maxVersion ?? null, merged.ciphers ?? null, merged.cert ?? null, merged.key ?? null, merged.keylog ?? false]);
     let cfg = this.#tlsConfigs.get(key);
     if (!cfg) {
-      cfg = TlsConfig.client(this.device, { ...merged, ca: merged.ca ?? BUNDLED_CA_PEM });
-      this.#tlsConfigs.set(key, cfg);
+      const ca = merged.ca ?? (await bundledCa()); // loaded on first use only
+      cfg = this.#tlsConfigs.get(key); // made by a concurrent call meanwhile?
+      if (!cfg) {
+        if (this.#closed) throw new LmwError("ERR_NETWORK_CLOSED", "the network is closed", { layer: "api" });
+        cfg = TlsConfig.client(this.device, { ...merged, ca });
+        this.#tlsConfigs.set(key, cfg);
+      }
     }
     return { cfg, key };
   }
@@ -269,9 +291,9 @@ export class Network implements AsyncDisposable {
   }
 
   /** A TLS connection from the device (lwIP altcp_tls over Mbed TLS), verified by default. */
-  connectTls(options: ConnectTlsOptions): Promise<StackSocket> {
+  async connectTls(options: ConnectTlsOptions): Promise<StackSocket> {
     const { host, port, signal, connectTimeout, servername, handshakeTimeout, ...tls } = options;
-    const { cfg, key } = this.#tlsConfig(tls);
+    const { cfg, key } = await this.#tlsConfig(tls);
     const name = servername ?? host; // an IP literal is checked against IP subjectAltNames
     return this.#open({ host, port, signal, connectTimeout }, cfg, name, handshakeTimeout, `${name}:${port}:${key}`);
   }

@@ -5,7 +5,7 @@
 // "GET ... Connection: close", the bytes until the server closes. This file only starts
 // it (lmw_app_https_get), collects the raw bytes it hands to the host, waits for
 // LMW_EV_APP_DONE, and parses the HTTP/1.1 response with the library's strict parser.
-import { BUNDLED_CA_PEM } from "../ffi/generated/ca-bundle.js";
+import { bundledCaPem } from "../ffi/ca-bundle.js";
 import { concatBytes } from "../bytes.js";
 import { LwipErr } from "../ffi/generated/errors.js";
 import { LmwEvent } from "../ffi/generated/exports.js";
@@ -109,6 +109,7 @@ export async function runCClient(network: Network, url: string | URL, options: C
   const port = u.port ? Number(u.port) : 443;
   const path = `${u.pathname || "/"}${u.search}`;
   const where = `${host}:${port}`;
+  const caPem = options.ca ?? (await bundledCaPem()); // the bundle is loaded on first use only
   // An IP literal is connected to directly (loopback mapped as Network does); names go
   // through the C client's own DNS lookup.
   const connectIp = isIPv4Literal(host) ? network.deviceAddress(host) : "";
@@ -217,7 +218,7 @@ export async function runCClient(network: Network, url: string | URL, options: C
       using ipC = mem.cstring(connectIp);
       using pathC = mem.cstring(path);
       // PEM: Mbed TLS wants the terminating NUL inside the length.
-      using ca = mem.bytes(encoder.encode(`${options.ca ?? BUNDLED_CA_PEM}\0`));
+      using ca = mem.bytes(encoder.encode(`${caPem}\0`));
       err = mod._lmw_app_https_get(id, hostC.ptr, ipC.ptr, port, pathC.ptr, ca.ptr, ca.size,
         options.insecure ? 1 : 0, options.timeoutMs ?? 0);
     }

@@ -42,8 +42,10 @@ export interface StackOptions {
   random?: (buf: Uint8Array) => void;
   /** Receives lwIP / Mbed TLS debug lines, assertion reports and key log lines. */
   onLog?: (entry: LogEntry) => void;
-  /** lwIP debug output on, and the Mbed TLS debug level (0-4). */
+  /** lwIP debug output on, and the Mbed TLS debug level (0-4). Loads the debug build. */
   debug?: { lwip?: boolean; mbedtls?: number };
+  /** Use the debug build (debug output, Mbed TLS's self-tests) even without `debug`. */
+  debugBuild?: boolean;
   /** Use this compiled module instead of the default one. */
   source?: ModuleSource;
 }
@@ -73,7 +75,6 @@ export class Stack implements AsyncDisposable {
   #handlers = new Map<number, EventHandler>();
   #linkSinks = new Map<number, (frame: Uint8Array) => void>();
   #nextId = 1;
-  #lwipDebugNoted = false;
   #events: number[] = [];
   #drainQueued = false;
   #timer: unknown;
@@ -90,8 +91,12 @@ export class Stack implements AsyncDisposable {
   /** C apps (native/apps): application data for request `userId` (already copied). */
   onAppData: ((userId: number, data: Uint8Array) => void) | undefined;
 
-  private constructor(name: string, mod: LmwModule, onLog: StackOptions["onLog"]) {
+  /** Built with debug output and self-tests (StackOptions.debug / debugBuild). */
+  readonly debugBuild: boolean;
+
+  private constructor(name: string, mod: LmwModule, onLog: StackOptions["onLog"], debugBuild: boolean) {
     this.name = name;
+    this.debugBuild = debugBuild;
     this.mod = mod;
     this.mem = new Memory(mod);
     this.mem.scratch(0); // the data paths' buffer, allocated once, up front
@@ -138,8 +143,9 @@ export class Stack implements AsyncDisposable {
         if (stack) stack.#stdout.push(line);
       },
     };
-    const mod = await instantiate(host, options.source);
-    stack = new Stack(options.name ?? "stack", mod, options.onLog);
+    const debugBuild = !!options.debugBuild || !!options.debug?.lwip || (options.debug?.mbedtls ?? 0) > 0;
+    const mod = await instantiate(host, options.source, debugBuild ? "debug" : "release");
+    stack = new Stack(options.name ?? "stack", mod, options.onLog, debugBuild);
     stack.#clock = clock;
     for (const [s, t] of pendingLogs) stack.#log(s, t);
     const err = mod._lmw_init();
@@ -157,13 +163,12 @@ export class Stack implements AsyncDisposable {
     this.#onLog = onLog;
   }
 
-  /** lwIP's debug output exists only in a build with it compiled in (LMW_LWIP_DEBUG=1
-   *  npm run build); elsewhere `lwip: true` logs one line saying so, and nothing more. */
+  /** lwIP's and Mbed TLS's debug output exist only in the debug build (lmw_debug.wasm,
+   *  loaded by Stack.create when `debug` or `debugBuild: true` is given); asking a
+   *  release-build stack for them is an error (ERR_INVALID_ARG), not silence. */
   setDebug(debug: { lwip?: boolean; mbedtls?: number }): void {
-    if (debug.lwip && !this.#lwipDebugNoted && this.constant("LWIP_DEBUG") !== 1) {
-      this.#lwipDebugNoted = true;
-      const text = "lwIP debug output is not compiled into this module (build with LMW_LWIP_DEBUG=1)";
-      this.#onLog?.({ stack: this.name, source: "lwip", text });
+    if (!this.debugBuild && (debug.lwip || (debug.mbedtls ?? 0) > 0)) {
+      throw new LmwError("ERR_INVALID_ARG", "debug output is in the debug build: create the stack with `debug` or `debugBuild: true`", { layer: "api" });
     }
     this.mod._lmw_set_debug(debug.lwip ? 1 : 0, debug.mbedtls ?? 0);
   }
@@ -286,6 +291,9 @@ export class Stack implements AsyncDisposable {
 
   /** Runs Mbed TLS's self-tests in this instance. */
   selfTest(verbose = true): { failed: number; output: string[] } {
+    if (!this.debugBuild) {
+      throw new LmwError("ERR_INVALID_ARG", "Mbed TLS's self-tests are in the debug build: Stack.create({ debugBuild: true })", { layer: "api" });
+    }
     this.#stdout = [];
     const failed = this.mod._lmw_selftest(verbose ? 1 : 0);
     const output = this.#stdout;

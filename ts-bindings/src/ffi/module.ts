@@ -36,24 +36,29 @@ export interface ModuleSource {
   wasm: WebAssembly.Module;
 }
 
-let defaultSource: Promise<ModuleSource> | undefined;
+/** "release": the module users download (no debug output, no self-tests); "debug": the same
+ *  C with lwIP / Mbed TLS debug output and Mbed TLS's self-tests compiled in. */
+export type ModuleBuild = "release" | "debug";
 
-const isNode = typeof process !== "undefined" && !!process.versions?.node;
+const defaultSources: Partial<Record<ModuleBuild, Promise<ModuleSource>>> = {};
+
+export const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
 /** Imports a Node built-in by a name bundlers do not follow (the browser build never runs this). */
-function nodeImport<T>(name: string): Promise<T> {
+export function nodeImport<T>(name: string): Promise<T> {
   return import(/* @vite-ignore */ name) as Promise<T>;
 }
 
-async function loadNodeSource(): Promise<ModuleSource> {
+async function loadNodeSource(build: ModuleBuild): Promise<ModuleSource> {
   const { createRequire } = await nodeImport<typeof import("node:module")>("node:module");
   const { readFile } = await nodeImport<typeof import("node:fs/promises")>("node:fs/promises");
   const { fileURLToPath } = await nodeImport<typeof import("node:url")>("node:url");
   // Built by `npm run setup` (CMake copies the outputs next to the library's sources).
   // The directory is a variable so bundlers do not copy the Node build into web bundles.
   const dir = "../../wasm/";
-  const glue = fileURLToPath(new URL(dir + "lmw.js", import.meta.url));
-  const wasmPath = fileURLToPath(new URL(dir + "lmw.wasm", import.meta.url));
+  const name = build === "debug" ? "lmw_debug" : "lmw";
+  const glue = fileURLToPath(new URL(`${dir}${name}.js`, import.meta.url));
+  const wasmPath = fileURLToPath(new URL(`${dir}${name}.wasm`, import.meta.url));
   let bytes: Uint8Array;
   try {
     bytes = await readFile(wasmPath);
@@ -66,10 +71,15 @@ async function loadNodeSource(): Promise<ModuleSource> {
   return { factory, wasm: await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>) };
 }
 
-async function loadBrowserSource(): Promise<ModuleSource> {
-  // Both paths are static so bundlers (Vite) pick up the glue and the .wasm asset.
-  const glue = (await import("../../wasm/lmw_web.mjs")) as { default: Factory };
-  const url = new URL("../../wasm/lmw_web.wasm", import.meta.url);
+async function loadBrowserSource(build: ModuleBuild): Promise<ModuleSource> {
+  // The paths are static so bundlers (Vite) pick up the glue and the .wasm assets; a page
+  // downloads only the build it uses.
+  const glue = (build === "debug"
+    ? await import("../../wasm/lmw_web_debug.mjs")
+    : await import("../../wasm/lmw_web.mjs")) as { default: Factory };
+  const url = build === "debug"
+    ? new URL("../../wasm/lmw_web_debug.wasm", import.meta.url)
+    : new URL("../../wasm/lmw_web.wasm", import.meta.url);
   const response = await fetch(url);
   if (!response.ok) throw new Error(`cannot load ${url.href}: HTTP ${response.status}`);
   const wasm = await WebAssembly.compileStreaming(response).catch(async () =>
@@ -80,18 +90,18 @@ async function loadBrowserSource(): Promise<ModuleSource> {
 }
 
 /** The module compiled once for this process or page; `setModuleSource` overrides it. */
-export function moduleSource(): Promise<ModuleSource> {
-  defaultSource ??= isNode ? loadNodeSource() : loadBrowserSource();
-  return defaultSource;
+export function moduleSource(build: ModuleBuild = "release"): Promise<ModuleSource> {
+  defaultSources[build] ??= isNode ? loadNodeSource(build) : loadBrowserSource(build);
+  return defaultSources[build]!;
 }
 
-export function setModuleSource(source: ModuleSource | Promise<ModuleSource>): void {
-  defaultSource = Promise.resolve(source);
+export function setModuleSource(source: ModuleSource | Promise<ModuleSource>, build: ModuleBuild = "release"): void {
+  defaultSources[build] = Promise.resolve(source);
 }
 
 /** A fresh instance wired to `host`. */
-export async function instantiate(host: LmwHost, source?: ModuleSource): Promise<LmwModule> {
-  const src = source ?? (await moduleSource());
+export async function instantiate(host: LmwHost, source?: ModuleSource, build: ModuleBuild = "release"): Promise<LmwModule> {
+  const src = source ?? (await moduleSource(build));
   return src.factory({
     lmwHost: host,
     print: (line: string) => host.print(line),

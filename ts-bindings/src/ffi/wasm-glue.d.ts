@@ -3,3 +3,7 @@ declare module "*/lmw_web.mjs" {
   const factory: (options: Record<string, unknown>) => Promise<unknown>;
   export default factory;
 }
+declare module "*/lmw_web_debug.mjs" {
+  const factory: (options: Record<string, unknown>) => Promise<unknown>;
+  export default factory;
+}

@@ -7,7 +7,7 @@ import { LmwError } from "../errors.js";
 import { decodeBody, parseContentEncoding } from "./decode.js";
 import type { HeaderList, ParseEvent, ResponseHead } from "./parser.js";
 import type { Connection, Origin } from "./pool.js";
-import { readWithin } from "./request.js";
+import { BodyReads } from "./reads.js";
 
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
@@ -40,8 +40,12 @@ export function responseFor(src: BodySource): Response {
   trailers.catch(() => {});
 
   const onAbort = () => fail(signal.reason);
+  const idleError = () =>
+    new LmwError("ERR_TIMEOUT_IDLE", `no response body bytes from ${origin.host}:${origin.port} for ${src.bodyTimeout} ms`, { layer: "http" });
+  const reads = new BodyReads(conn, src.bodyTimeout, idleError);
   const cleanup = () => {
     finished = true;
+    reads.stop();
     signal.removeEventListener("abort", onAbort);
   };
   const complete = (t: HeaderList) => {
@@ -65,9 +69,6 @@ export function responseFor(src: BodySource): Response {
   }
   signal.addEventListener("abort", onAbort, { once: true });
 
-  const idleError = () =>
-    new LmwError("ERR_TIMEOUT_IDLE", `no response body bytes from ${origin.host}:${origin.port} for ${src.bodyTimeout} ms`, { layer: "http" });
-
   const raw = new ReadableStream<Uint8Array>(
     {
       start(c) {
@@ -90,7 +91,8 @@ export function responseFor(src: BodySource): Response {
               }
               if (ev.type === "error") throw ev.error;
             }
-            const r = await readWithin(conn, src.bodyTimeout, idleError, signal);
+            if (signal.aborted) throw signal.reason;
+            const r = await reads.read();
             queue.push(...(r.done ? parser.finish() : parser.execute(r.value)));
           }
         } catch (e) {

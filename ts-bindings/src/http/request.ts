@@ -7,6 +7,7 @@ import { concatBytes } from "../bytes.js";
 import { LmwError } from "../errors.js";
 import type { ParseEvent, ResponseHead } from "./parser.js";
 import type { Connection, Origin } from "./pool.js";
+import { readWithin } from "./reads.js";
 
 export type RequestBody = null | Uint8Array | ReadableStream<Uint8Array>;
 
@@ -36,38 +37,6 @@ export function originOf(url: URL): Origin {
   // URL keeps IPv6 literals in brackets; connectors want the bare address.
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   return { key: `${url.protocol}//${url.hostname}:${port}`, host, port, tls };
-}
-
-/** Races a connection read against a deadline and the abort signal; either destroys the connection. */
-export async function readWithin(
-  conn: Connection,
-  ms: number,
-  timeoutError: () => LmwError,
-  signal: AbortSignal,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
-  signal.throwIfAborted();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  const stop = new Promise<never>((_, reject) => {
-    if (ms > 0) {
-      timer = setTimeout(() => {
-        const e = timeoutError();
-        conn.destroy(e);
-        reject(e);
-      }, ms);
-    }
-    onAbort = () => {
-      conn.destroy(signal.reason);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([conn.read(), stop]);
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener("abort", onAbort!);
-  }
 }
 
 /** The request head, CRLF-terminated lines without the final blank line (latin1 text). */

@@ -11,6 +11,9 @@ export interface LinkEnd {
   /** Frames this end sends go to `handler` (undefined: nowhere). The handler keeps the
    *  frame, so the end must not reuse its buffer. */
   onFrame(handler: ((frame: Uint8Array) => void) | undefined): void;
+  /** Ends that may skip checksums on an uncaptured in-memory link (a library Netif) turn
+   *  them on when a tap starts watching, so a capture shows valid ones. */
+  setChecksums?(on: boolean): void;
 }
 
 /** Sees every frame on a link or LAN: the frame, the end that sent it, wall-clock ms. */

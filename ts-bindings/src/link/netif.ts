@@ -40,6 +40,8 @@ export class Netif implements LinkEnd, Disposable {
   readonly mac: Uint8Array;
   #ip: string;
   #ptr: number;
+  #mtu = 1500;
+  #checksums = true;
   #dhcpId = 0;
 
   constructor(stack: Stack, options: NetifOptions) {
@@ -110,6 +112,29 @@ export class Netif implements LinkEnd, Disposable {
   /** Frames this netif sends go to `sink`. */
   onFrame(sink: ((frame: Uint8Array) => void) | undefined): void {
     this.stack.setLinkSink(this.linkId, sink);
+  }
+
+  /** The link's MTU (TCP's MSS follows it) and whether lwIP computes and checks checksums
+   *  on it; a new netif has MTU 1500 with checksums, as on a wire. */
+  setLink(mtu: number, checksums: boolean): void {
+    if (this.#ptr === 0) return;
+    const err = this.stack.mod._lmw_netif_set_link(this.#ptr, mtu, checksums ? 1 : 0);
+    if (err !== 0) throw new LmwError("ERR_INVALID_ARG", `bad MTU ${mtu} (576-${this.stack.constant("FAST_LINK_MTU")})`, { layer: "api", nativeCode: err });
+    this.#mtu = mtu;
+    this.#checksums = checksums;
+  }
+
+  get mtu(): number {
+    return this.#mtu;
+  }
+
+  /** Whether lwIP computes and checks checksums on this netif (setLink). */
+  get checksums(): boolean {
+    return this.#checksums;
+  }
+
+  setChecksums(on: boolean): void {
+    if (on !== this.#checksums) this.setLink(this.#mtu, on);
   }
 
   /** Delivers a received frame. */

@@ -39,6 +39,7 @@ export class Switch implements Disposable {
     }
     const port: Port = { end, attached: true };
     this.#ports.add(port);
+    if (this.#taps.size > 0) end.setChecksums?.(true); // a capture shows valid checksums
     end.onFrame((frame) => this.#send(port, frame));
     return { detach: () => this.#detach(port) };
   }
@@ -58,8 +59,11 @@ export class Switch implements Disposable {
     return [...this.#ports].map((p) => p.end);
   }
 
+  /** A tap sees every frame from now on. Checksums are turned on for every end on the
+   *  LAN that may skip them (and for ends attached later), so a capture shows valid ones. */
   addTap(tap: FrameTap): () => void {
     this.#taps.add(tap);
+    for (const port of this.#ports) port.end.setChecksums?.(true);
     return () => this.#taps.delete(tap);
   }
 

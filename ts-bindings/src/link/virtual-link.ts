@@ -20,8 +20,11 @@ export class VirtualLink implements Disposable {
     b.onFrame((frame) => this.#send(b, a, frame));
   }
 
+  /** A tap sees every frame from now on. Checksums are turned on at both ends (an
+   *  uncaptured in-memory link may run without them), so a capture shows valid ones. */
   addTap(tap: FrameTap): () => void {
     this.#taps.add(tap);
+    for (const end of [this.a, this.b]) end.setChecksums?.(true);
     return () => this.#taps.delete(tap);
   }
 
