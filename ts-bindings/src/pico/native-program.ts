@@ -19,9 +19,18 @@ function signalName(signal: NodeJS.Signals): string {
 }
 
 export async function runNative(network: Network, path: string, options: PicoRunOptions, mac: string): Promise<PicoExit> {
-  const listener = await listenStreamLink({ host: "127.0.0.1", port: 0 });
-  const tail = new OutputTail();
   const id = nextId++;
+  const clock = options.deterministic?.clock;
+  // Registered with the deterministic clock before any await (see WasmProgram.run).
+  clock?.started(id);
+  let listener: Awaited<ReturnType<typeof listenStreamLink>>;
+  try {
+    listener = await listenStreamLink({ host: "127.0.0.1", port: 0 });
+  } catch (e) {
+    clock?.leave(id);
+    throw e;
+  }
+  const tail = new OutputTail();
   const env: NodeJS.ProcessEnv = { ...process.env, LWIP_PICO_LINK: listener.address, LWIP_PICO_CONTROL: "3", LWIP_PICO_MAC: mac };
   delete env.LWIP_PICO_SSID;
   delete env.LWIP_PICO_PASSWORD;
@@ -31,15 +40,14 @@ export async function runNative(network: Network, path: string, options: PicoRun
     env.LWIP_PICO_PASSWORD = options.password ?? "";
   }
   if (options.deterministic) env.LWIP_PICO_SEED = String(options.deterministic.seed);
-  const clock = options.deterministic?.clock;
   let child: ChildProcess;
   try {
     child = spawn(path, [], { env, stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe", "pipe"] });
   } catch (e) {
+    clock?.leave(id);
     await listener.close();
     throw new LmwError("ERR_PICO_START", `cannot start ${path}: ${(e as Error).message}`, { layer: "api", cause: e });
   }
-  clock?.started(id);
   if (options.stdin && child.stdin) {
     options.stdin.pipe(child.stdin);
     child.stdin.on("error", () => {}); // the program may exit without reading

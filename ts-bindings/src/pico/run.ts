@@ -1,7 +1,7 @@
 // runPicoProgram(network, artifact, options): runs a Pico W program built by `lwip-pico
 // build` on a network's LAN - a `.wasm` program module in this process, anything else as a
 // native executable - and settles with main's return value.
-import { access, constants } from "node:fs/promises";
+import { accessSync, constants } from "node:fs";
 import { LmwError } from "../errors.js";
 import type { Network } from "../network.js";
 import { runNative } from "./native-program.js";
@@ -17,14 +17,19 @@ export type { PicoExit, PicoRunOptions } from "./program.js";
  *  ERR_ABORTED (options.signal). */
 export async function runPicoProgram(network: Network, artifact: string, options: PicoRunOptions = {}): Promise<PicoExit> {
   options.signal?.throwIfAborted();
+  // Nothing awaits before the program registers with a deterministic clock (both runners
+  // do so before their first await): programs started in turn keep their turn, however
+  // long each takes to load, and the clock cannot move on while one is still loading.
   try {
-    await access(artifact, artifact.endsWith(".wasm") ? constants.R_OK : constants.X_OK);
+    accessSync(artifact, artifact.endsWith(".wasm") ? constants.R_OK : constants.X_OK);
   } catch (e) {
     throw new LmwError("ERR_PICO_START", `cannot run ${artifact}: ${(e as Error).message}`, { layer: "api", cause: e });
   }
   const mac = options.mac ?? allocateMac();
-  if (!artifact.endsWith(".wasm")) return runNative(network, artifact, options, mac);
+  return artifact.endsWith(".wasm") ? runWasm(network, artifact, options, mac) : runNative(network, artifact, options, mac);
+}
 
+async function runWasm(network: Network, artifact: string, options: PicoRunOptions, mac: string): Promise<PicoExit> {
   const program = new WasmProgram(options, mac);
   const attachment = network.attach(program);
   let onAbort: (() => void) | undefined;

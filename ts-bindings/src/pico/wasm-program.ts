@@ -143,6 +143,18 @@ export class WasmProgram implements LinkEnd {
   /** Loads the program and runs main(); settles when main returns, exit() is called, the
    *  program traps (ERR_PICO_TRAP with its last output lines) or `stop` is called. */
   async run(wasmPath: string): Promise<PicoExit> {
+    // Registered with the deterministic clock before any await: while this program loads,
+    // the clock must not move the others on (a slower load would change who asks first).
+    const clock = this.#options.deterministic?.clock;
+    clock?.started(this.id);
+    try {
+      return await this.#run(wasmPath);
+    } finally {
+      this.stop();
+    }
+  }
+
+  async #run(wasmPath: string): Promise<PicoExit> {
     const gluePath = resolvePath(wasmPath.replace(/\.wasm$/, ".js"));
     let factory: Factory;
     let wasmBinary: Uint8Array;
@@ -174,7 +186,6 @@ export class WasmProgram implements LinkEnd {
     const clock = o.deterministic?.clock;
     if (clock) {
       // main starts when the scheduler says (as a wait at time 0): one program at a time.
-      clock.started(this.id);
       await new Promise<void>((resolve) => clock.sleep(this.id, 0, false, resolve));
     }
     try {
