@@ -9,7 +9,7 @@ import { dirname, resolve as resolvePath } from "node:path";
 import { compileFunction } from "node:vm";
 import { LmwError } from "../errors.js";
 import { parseMac } from "../link/netif.js";
-import type { LinkEnd } from "../link/link-end.js";
+import { formatMac, type LinkEnd } from "../link/link-end.js";
 import { gpioEvent, HOST_CFG, OutputTail, type PicoExit, type PicoRunOptions } from "./program.js";
 
 /** Frames queued for a program that is not reading, beyond which new ones are dropped. */
@@ -103,7 +103,7 @@ export class WasmProgram implements LinkEnd {
         if (key === HOST_CFG.SSID) return o.ssid;
         if (key === HOST_CFG.PASSWORD) return o.ssid === undefined ? undefined : (o.password ?? "");
         if (key === HOST_CFG.SEED) return o.deterministic ? String(o.deterministic.seed) : undefined;
-        if (key === HOST_CFG.MAC) return [...this.mac].map((b) => b.toString(16).padStart(2, "0")).join(":");
+        if (key === HOST_CFG.MAC) return formatMac(this.mac);
         return undefined;
       },
       gpio: (pin, value) => gpioEvent(o, pin, value !== 0),

@@ -2,6 +2,8 @@
 // 10.0.2.15 up, one per MAC address (the same address again for the same MAC), the router
 // 10.0.2.2 as gateway and the fake-DNS server 10.0.2.3, a /24. Pure message logic: the
 // router hands it each datagram for port 67 and sends what it returns.
+import { ipv4At } from "../link/decode/wire.js";
+import { formatMac } from "../link/link-end.js";
 
 const MAGIC = 0x63825363;
 const BOOTREQUEST = 1;
@@ -53,9 +55,6 @@ function numToIp(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-function ipAt(b: Uint8Array, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}
 
 /** Parses a DHCP message (request or reply) on Ethernet; undefined for anything else
  *  (BOOTP without a message type, truncated). */
@@ -67,8 +66,8 @@ export function parseDhcp(msg: Uint8Array): DhcpMessage | undefined {
     op: msg[0]!,
     xid: dv.getUint32(4),
     flags: dv.getUint16(10),
-    ciaddr: ipAt(msg, 12),
-    yiaddr: ipAt(msg, 16),
+    ciaddr: ipv4At(msg, 12),
+    yiaddr: ipv4At(msg, 16),
     chaddr: msg.slice(28, 34),
     type: 0,
   };
@@ -84,8 +83,8 @@ export function parseDhcp(msg: Uint8Array): DhcpMessage | undefined {
     const v = off + 2;
     if (v + len > msg.length) return undefined;
     if (code === OPT.TYPE && len === 1) m.type = msg[v]!;
-    else if (code === OPT.REQUESTED_IP && len === 4) m.requestedIp = ipAt(msg, v);
-    else if (code === OPT.SERVER_ID && len === 4) m.serverId = ipAt(msg, v);
+    else if (code === OPT.REQUESTED_IP && len === 4) m.requestedIp = ipv4At(msg, v);
+    else if (code === OPT.SERVER_ID && len === 4) m.serverId = ipv4At(msg, v);
     off = v + len;
   }
   return m.type === 0 ? undefined : m;
@@ -98,9 +97,6 @@ export interface DhcpReply {
   to: string;
 }
 
-function macKey(mac: Uint8Array): string {
-  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join(":");
-}
 
 export class DhcpServer {
   readonly options: Required<DhcpServerOptions>;
@@ -149,7 +145,7 @@ export class DhcpServer {
   handle(datagram: Uint8Array): DhcpReply | undefined {
     const m = parseDhcp(datagram);
     if (!m || m.op !== BOOTREQUEST) return undefined;
-    const mac = macKey(m.chaddr);
+    const mac = formatMac(m.chaddr);
     const serverIp = numToIp(this.#server);
     switch (m.type) {
       case DhcpType.DISCOVER: {

@@ -11,6 +11,7 @@ import { DhcpServer } from "./dhcp-server.js";
 import { UdpFlows, type UdpFlowOptions } from "./udp-flows.js";
 import { buildAnswer, FakeDns, isFakeAddress, isIPv4Literal, parseQuery } from "./dns-responder.js";
 import { LmwError } from "../errors.js";
+import { ipv4At } from "../link/decode/wire.js";
 import { LmwEvent } from "../ffi/generated/exports.js";
 import type { Netif } from "../link/netif.js";
 import type { DialedStream, Dialer } from "../dialer/types.js";
@@ -36,10 +37,6 @@ const MAX_RESET_REASONS = 256;
 
 function isDialerError(e: unknown): e is LmwError {
   return e instanceof LmwError && (e.layer === "dialer" || e.layer === "wisp");
-}
-
-function ipToString(b: Uint8Array, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
 
 export class Router {
@@ -189,8 +186,8 @@ export class Router {
     const ihl = (packet[0]! & 0x0f) * 4;
     if (packet.length < ihl + 8) return;
     const dv = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
-    const src = ipToString(packet, 12);
-    const dst = ipToString(packet, 16);
+    const src = ipv4At(packet, 12);
+    const dst = ipv4At(packet, 16);
     const sport = dv.getUint16(ihl);
     const dport = dv.getUint16(ihl + 2);
     const ulen = dv.getUint16(ihl + 4);

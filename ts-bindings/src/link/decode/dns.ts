@@ -1,7 +1,7 @@
 // A DNS message (RFC 1035) as the device's resolver and the router's fake-DNS responder
 // exchange them: header, questions, and A / AAAA / CNAME answers.
 import type { Field } from "./frame.js";
-import { hex16, u16, u32 } from "./wire.js";
+import { hex16, ipv4At, u16, u32 } from "./wire.js";
 
 const TYPES: Record<number, string> = { 1: "A", 2: "NS", 5: "CNAME", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV", 65: "HTTPS" };
 const RCODES: Record<number, string> = { 0: "no error", 1: "format error", 2: "server failure", 3: "no such name", 4: "not implemented", 5: "refused" };
@@ -33,7 +33,7 @@ function readName(m: Uint8Array, o: number): [string, number] | undefined {
 }
 
 function rdata(m: Uint8Array, type: number, o: number, len: number): string {
-  if (type === 1 && len === 4) return `${m[o]}.${m[o + 1]}.${m[o + 2]}.${m[o + 3]}`;
+  if (type === 1 && len === 4) return ipv4At(m, o);
   if (type === 28 && len === 16) {
     const parts: string[] = [];
     for (let i = 0; i < 16; i += 2) parts.push(u16(m, o + i).toString(16));

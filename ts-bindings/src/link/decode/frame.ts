@@ -6,7 +6,7 @@
 // Malformed or truncated frames decode as far as they go; nothing here throws on input.
 import { dhcpTypeName, parseDhcp } from "../../router/dhcp-server.js";
 import { decodeDns } from "./dns.js";
-import { hex, hex16, u16, u32 } from "./wire.js";
+import { hex, hex16, ipv4At, u16, u32 } from "./wire.js";
 
 export type Field = readonly [label: string, value: string];
 
@@ -52,7 +52,6 @@ const ETHERTYPES: Record<number, string> = { 0x0800: "IPv4", 0x0806: "ARP", 0x86
 const IP_PROTOCOLS: Record<number, string> = { 1: "ICMP", 6: "TCP", 17: "UDP" };
 
 const mac = (b: Uint8Array, o: number): string => hex(b.subarray(o, o + 6), ":");
-const ipv4 = (b: Uint8Array, o: number): string => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
 
 export function tcpFlagNames(flags: number): string {
   return TCP_FLAGS.filter(([bit]) => flags & bit).map(([, n]) => n).join(",");
@@ -94,7 +93,7 @@ export function decodeFrame(f: Uint8Array): DecodedFrame {
 function decodeArp(f: Uint8Array, out: DecodedFrame): void {
   if (f.length < 42) return;
   const op = u16(f, 20);
-  const summary = op === 1 ? `ARP who-has ${ipv4(f, 38)} tell ${ipv4(f, 28)}` : op === 2 ? `ARP ${ipv4(f, 28)} is-at ${mac(f, 22)}` : `ARP op ${op}`;
+  const summary = op === 1 ? `ARP who-has ${ipv4At(f, 38)} tell ${ipv4At(f, 28)}` : op === 2 ? `ARP ${ipv4At(f, 28)} is-at ${mac(f, 22)}` : `ARP op ${op}`;
   out.protocol = "ARP";
   out.summary = summary;
   out.layers.push({
@@ -103,9 +102,9 @@ function decodeArp(f: Uint8Array, out: DecodedFrame): void {
     fields: [
       ["Operation", op === 1 ? "request (1)" : op === 2 ? "reply (2)" : String(op)],
       ["Sender MAC", mac(f, 22)],
-      ["Sender IP", ipv4(f, 28)],
+      ["Sender IP", ipv4At(f, 28)],
       ["Target MAC", mac(f, 32)],
-      ["Target IP", ipv4(f, 38)],
+      ["Target IP", ipv4At(f, 38)],
     ],
     start: 14,
     end: 42,
@@ -118,8 +117,8 @@ function decodeIpv4(f: Uint8Array, out: DecodedFrame): void {
   const total = u16(f, 16);
   const end = Math.min(f.length, 14 + total);
   const proto = f[23]!;
-  const src = ipv4(f, 26);
-  const dst = ipv4(f, 30);
+  const src = ipv4At(f, 26);
+  const dst = ipv4At(f, 30);
   const flagsFrag = u16(f, 20);
   out.protocol = "IPv4";
   out.summary = `IPv4 proto ${proto} ${src} > ${dst} len=${total}`;
