@@ -115,7 +115,7 @@ async function runFetch(net: Network, s: RequestState, signal: AbortSignal): Pro
     }
     const bytes = await readBody(res, signal);
     const hopView = { method, url: url.href, status: res.status, statusText: res.statusText, remote: info?.remoteAddress };
-    const phases = timing ? phasesOf(timing, info, bytes.length, url.protocol === "https:") : [];
+    const phases = timing ? phasesOf(timing, info, bytes.length) : [];
     if (!redirect) {
       addHop({ ...hopView, phases });
       showBodyResult(bytes, res.headers.get("content-type") ?? "");

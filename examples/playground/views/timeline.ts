@@ -1,9 +1,6 @@
-// The connection timeline of one request: phases on a common time axis, built from
-// fetch's FetchTiming and the connection's own ConnectTiming (SocketInfo.timing).
-//
-// The one place the page turns timings into phases: when the library's own timeline
-// builder lands (the CLI moves its copy there), phasesOf() becomes that one import.
-import type { FetchTiming, SocketInfo } from "../../../ts-bindings/src/index.browser.js";
+// The connection timeline of one request, drawn: the phases come from the library's
+// responseTimeline (the same one lwip-https -v and -w use); the page adds its own words.
+import { responseTimeline, type FetchTiming, type PhaseName, type SocketInfo } from "../../../ts-bindings/src/index.browser.js";
 import { el } from "../dom.js";
 
 export interface Phase {
@@ -13,24 +10,23 @@ export interface Phase {
   note?: string;
 }
 
+const WORDS: Record<PhaseName, { name: string; note?: string }> = {
+  dns: { name: "DNS", note: "device → router; the relay resolves the name" },
+  // Over Wisp v1 the router lets the SYN through once the CONNECT is sent (no connect
+  // acknowledgement): this is the device's handshake plus the dial.
+  tcp: { name: "TCP connect", note: "until TCP is up on the device" },
+  tls: { name: "TLS handshake" },
+  reused: { name: "connect", note: "kept-alive connection" },
+  wait: { name: "request → first byte" },
+  download: { name: "download" },
+};
+
 /** The phases of one request, in order, ending with "total". */
-export function phasesOf(t: FetchTiming, info: SocketInfo | undefined, bytes: number, tls: boolean): Phase[] {
-  const phases: Phase[] = [];
-  let origin = t.connectStart;
-  const c = info?.timing;
-  if (t.reused || !c) {
-    phases.push({ name: "connect", start: t.connectStart, end: t.connected, note: "kept-alive connection" });
-  } else {
-    origin = Math.min(origin, c.start);
-    phases.push({ name: "DNS", start: c.start, end: c.resolved, note: "device → router; the relay resolves the name" });
-    // Over Wisp v1 the router lets the SYN through once the CONNECT is sent (no connect
-    // acknowledgement): this is the device's handshake plus the dial.
-    phases.push({ name: "TCP connect", start: c.resolved, end: c.tcpConnected, note: "until TCP is up on the device" });
-    if (tls) phases.push({ name: "TLS handshake", start: c.tcpConnected, end: c.opened });
-  }
-  phases.push({ name: "request → first byte", start: t.connected, end: t.firstByte });
-  phases.push({ name: "download", start: t.firstByte, end: t.end, note: `${bytes} bytes` });
-  phases.push({ name: "total", start: origin, end: t.end });
+export function phasesOf(t: FetchTiming, info: SocketInfo | undefined, bytes: number): Phase[] {
+  const timeline = responseTimeline(t, info);
+  const phases: Phase[] = timeline.phases.map((p) => ({ ...WORDS[p.name], start: p.start, end: p.end }));
+  phases.at(-1)!.note = `${bytes} bytes`;
+  phases.push({ name: "total", start: timeline.start, end: timeline.start + timeline.total });
   return phases;
 }
 
