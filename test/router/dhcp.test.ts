@@ -5,7 +5,8 @@ import { Stack } from "../../ts-bindings/src/device/stack.js";
 import { Netif } from "../../ts-bindings/src/link/netif.js";
 import { PcapWriter, summarizeFrame } from "../../ts-bindings/src/link/pcap.js";
 import { createNetwork } from "../../ts-bindings/src/network.js";
-import { DhcpServer, DhcpType, parseDhcp } from "../../ts-bindings/src/router/dhcp-server.js";
+import { DhcpType, parseDhcp } from "../../ts-bindings/src/link/decode/dhcp.js";
+import { DhcpServer } from "../../ts-bindings/src/router/dhcp-server.js";
 import { dhcpRequest, parsePcap } from "../helpers/frames.js";
 import { exchange, tcpEchoServer, type EchoServer } from "../helpers/echo.js";
 

@@ -2,24 +2,10 @@
 // 10.0.2.15 up, one per MAC address (the same address again for the same MAC), the router
 // 10.0.2.2 as gateway and the fake-DNS server 10.0.2.3, a /24. Pure message logic: the
 // router hands it each datagram for port 67 and sends what it returns.
-import { ipv4At } from "../link/decode/wire.js";
+import { BOOTREPLY, BOOTREQUEST, DhcpType, FIXED, MAGIC, OPT, parseDhcp, type DhcpMessage } from "../link/decode/dhcp.js";
 import { formatMac } from "../link/link-end.js";
 
-const MAGIC = 0x63825363;
-const BOOTREQUEST = 1;
-const BOOTREPLY = 2;
-const FIXED = 236; // op .. file, before the magic cookie
 const MIN_REPLY = 300; // BOOTP's minimum message size; some clients drop shorter ones
-
-/** DHCP message types (option 53). */
-export const DhcpType = { DISCOVER: 1, OFFER: 2, REQUEST: 3, DECLINE: 4, ACK: 5, NAK: 6, RELEASE: 7, INFORM: 8 } as const;
-
-/** "DISCOVER", "OFFER", ... for a message type. */
-export function dhcpTypeName(type: number): string {
-  return Object.entries(DhcpType).find(([, v]) => v === type)?.[0] ?? `type ${type}`;
-}
-
-const OPT = { PAD: 0, MASK: 1, ROUTER: 3, DNS: 6, REQUESTED_IP: 50, LEASE: 51, TYPE: 53, SERVER_ID: 54, END: 255 } as const;
 
 export interface DhcpServerOptions {
   /** The server's (the router's) address: gateway and server identifier. */
@@ -34,18 +20,6 @@ export interface DhcpServerOptions {
   leaseSeconds?: number;
 }
 
-export interface DhcpMessage {
-  op: number;
-  xid: number;
-  flags: number;
-  ciaddr: string;
-  yiaddr: string;
-  chaddr: Uint8Array;
-  type: number;
-  requestedIp?: string;
-  serverId?: string;
-}
-
 function ipToNum(ip: string): number {
   const p = ip.split(".").map(Number);
   return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
@@ -55,48 +29,12 @@ function numToIp(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-
-/** Parses a DHCP message (request or reply) on Ethernet; undefined for anything else
- *  (BOOTP without a message type, truncated). */
-export function parseDhcp(msg: Uint8Array): DhcpMessage | undefined {
-  if (msg.length < FIXED + 4 + 3) return undefined;
-  const dv = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
-  if ((msg[0] !== BOOTREQUEST && msg[0] !== BOOTREPLY) || msg[1] !== 1 || msg[2] !== 6 || dv.getUint32(FIXED) !== MAGIC) return undefined;
-  const m: DhcpMessage = {
-    op: msg[0]!,
-    xid: dv.getUint32(4),
-    flags: dv.getUint16(10),
-    ciaddr: ipv4At(msg, 12),
-    yiaddr: ipv4At(msg, 16),
-    chaddr: msg.slice(28, 34),
-    type: 0,
-  };
-  for (let off = FIXED + 4; off < msg.length; ) {
-    const code = msg[off]!;
-    if (code === OPT.END) break;
-    if (code === OPT.PAD) {
-      off++;
-      continue;
-    }
-    if (off + 2 > msg.length) return undefined;
-    const len = msg[off + 1]!;
-    const v = off + 2;
-    if (v + len > msg.length) return undefined;
-    if (code === OPT.TYPE && len === 1) m.type = msg[v]!;
-    else if (code === OPT.REQUESTED_IP && len === 4) m.requestedIp = ipv4At(msg, v);
-    else if (code === OPT.SERVER_ID && len === 4) m.serverId = ipv4At(msg, v);
-    off = v + len;
-  }
-  return m.type === 0 ? undefined : m;
-}
-
 export interface DhcpReply {
   /** The datagram (from serverIp:67). */
   payload: Uint8Array;
   /** Where it goes: 255.255.255.255 for a client without an address, else its address. */
   to: string;
 }
-
 
 export class DhcpServer {
   readonly options: Required<DhcpServerOptions>;

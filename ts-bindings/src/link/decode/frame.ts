@@ -4,7 +4,7 @@
 //
 // Every layer keeps its byte range in the frame, so a view can highlight it in a hex dump.
 // Malformed or truncated frames decode as far as they go; nothing here throws on input.
-import { dhcpTypeName, parseDhcp } from "../../router/dhcp-server.js";
+import { dhcpTypeName, parseDhcp } from "./dhcp.js";
 import { decodeDns } from "./dns.js";
 import { hex, hex16, ipv4At, u16, u32 } from "./wire.js";
 

@@ -1,5 +1,5 @@
 // Reading a capture of the device's link the way Wireshark does: each frame's layers
-// (frame.ts, dns.ts), the TLS records of each TCP stream (tls-stream.ts), their
+// (frame.ts, dns.ts, dhcp.ts), the TLS records of each TCP stream (tls-stream.ts), their
 // plaintext from the stack's key log (tls-decrypt.ts), and the certificates the server
 // sent (certificate.ts), even when the handshake failed on them.
 //
@@ -11,6 +11,8 @@ import { CONTENT_TYPES, HANDSHAKE_TYPES, TlsStreams, isEncrypted, type TlsConnec
 export { decodeFrame, tcpFlagNames } from "./frame.js";
 export type { DecodedFrame, Field, Layer, TcpSegment } from "./frame.js";
 export { decodeDns } from "./dns.js";
+export { DhcpType, dhcpTypeName, parseDhcp } from "./dhcp.js";
+export type { DhcpMessage } from "./dhcp.js";
 export { CONTENT_TYPES, HANDSHAKE_TYPES, VERSIONS, ALERTS, TlsConnection, TlsStreams, certificateList, describeRecord, isEncrypted } from "./tls-stream.js";
 export type { TlsRecord, HandshakeMessage } from "./tls-stream.js";
 export { KeyLogSecrets, TlsDecryptor, hkdfExpandLabel, tls12Prf } from "./tls-decrypt.js";
