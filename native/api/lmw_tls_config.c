@@ -271,35 +271,14 @@ void lmw_tls_config_free(lmw_tls_config *cfg) {
 
 /* ---- the NSS key log (Wireshark reads it) ---- */
 
-static void keylog_hex(char *out, const unsigned char *in, size_t len) {
-  static const char hex[] = "0123456789abcdef";
-  for (size_t i = 0; i < len; i++) {
-    out[2 * i] = hex[in[i] >> 4];
-    out[2 * i + 1] = hex[in[i] & 15];
-  }
-  out[2 * len] = '\0';
-}
-
 static void keylog_export(void *p, mbedtls_ssl_key_export_type type, const unsigned char *secret, size_t secret_len,
                           const unsigned char client_random[32], const unsigned char server_random[32],
                           mbedtls_tls_prf_types prf) {
   (void)p;
   (void)server_random;
   (void)prf;
-  const char *label;
-  switch (type) {
-    case MBEDTLS_SSL_KEY_EXPORT_TLS12_MASTER_SECRET: label = "CLIENT_RANDOM"; break;
-    case MBEDTLS_SSL_KEY_EXPORT_TLS1_3_CLIENT_HANDSHAKE_TRAFFIC_SECRET: label = "CLIENT_HANDSHAKE_TRAFFIC_SECRET"; break;
-    case MBEDTLS_SSL_KEY_EXPORT_TLS1_3_SERVER_HANDSHAKE_TRAFFIC_SECRET: label = "SERVER_HANDSHAKE_TRAFFIC_SECRET"; break;
-    case MBEDTLS_SSL_KEY_EXPORT_TLS1_3_CLIENT_APPLICATION_TRAFFIC_SECRET: label = "CLIENT_TRAFFIC_SECRET_0"; break;
-    case MBEDTLS_SSL_KEY_EXPORT_TLS1_3_SERVER_APPLICATION_TRAFFIC_SECRET: label = "SERVER_TRAFFIC_SECRET_0"; break;
-    default: return;
-  }
-  if (secret_len > 64) return;
-  char cr[65], sec[129], line[256];
-  keylog_hex(cr, client_random, 32);
-  keylog_hex(sec, secret, secret_len);
-  int n = snprintf(line, sizeof line, "%s %s %s", label, cr, sec);
+  char line[LMW_TLS_KEYLOG_LINE_MAX];
+  int n = lmw_tls_keylog_line(line, sizeof line, type, secret, secret_len, client_random);
   if (n > 0) lmw_host_log(LMW_LOG_KEYLOG, line, (size_t)n);
 }
 

@@ -8,6 +8,7 @@
  *    (ssl_context.out_left, session.start);
  *  - mbedtls_pk_parse_key gained an RNG in 3.x: a macro supplies lwIP's shared DRBG;
  *  - the inner TCP connect reports when TCP is up (lwIP only reports the handshake);
+ *  - mbedtls_ssl_setup is wrapped to report each new context (LMW_TLS_STATUS_SETUP);
  *  - mbedtls_ssl_handshake / mbedtls_ssl_read are wrapped so the exported API learns the
  *    Mbed TLS code behind a failure (lwIP reports only ERR_CLSD, or nothing at all for
  *    a failed read);
@@ -66,6 +67,14 @@ static int lmw_ssl_read(mbedtls_ssl_context *ssl, unsigned char *buf, size_t len
   return ret;
 }
 
+/* Every TLS connection's context, client or accepted, is set up here: the hook may attach
+   per-connection callbacks (a Pico program's key log) before the first record. */
+static int lmw_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf) {
+  int ret = mbedtls_ssl_setup(ssl, conf);
+  if (ret == 0) lmw_tls_on_status(ssl, LMW_TLS_STATUS_SETUP, 0);
+  return ret;
+}
+
 /* lwIP registers a debug callback that prints through LWIP_DEBUGF (so Mbed TLS's lines
    would need lwIP's debug switched on too); ours goes straight to the host log. */
 void lmw_mbedtls_debug(void *ctx, int level, const char *file, int line, const char *str);
@@ -88,6 +97,7 @@ static err_t lmw_inner_connect(struct altcp_pcb *inner, const ip_addr_t *ip, u16
 #define altcp_connect lmw_inner_connect
 #define mbedtls_ssl_handshake lmw_ssl_handshake
 #define mbedtls_ssl_read lmw_ssl_read
+#define mbedtls_ssl_setup lmw_ssl_setup
 #define mbedtls_pk_parse_key(ctx, key, keylen, pwd, pwdlen) \
   mbedtls_pk_parse_key((ctx), (key), (keylen), (pwd), (pwdlen), mbedtls_ctr_drbg_random, &altcp_tls_entropy_rng->ctr_drbg)
 #define altcp_tls_wrap lmw_lwip_altcp_tls_wrap
@@ -102,6 +112,7 @@ void lmw_lwip_altcp_tls_free_config(struct altcp_tls_config *conf);
 #undef altcp_connect
 #undef mbedtls_ssl_handshake
 #undef mbedtls_ssl_read
+#undef mbedtls_ssl_setup
 #undef mbedtls_pk_parse_key
 #undef mbedtls_ssl_conf_dbg
 

@@ -12,6 +12,8 @@ enum {
   LMW_TLS_STATUS_READ_FAILED = 2,      /* ret: the Mbed TLS error (lwIP ignores it) */
   LMW_TLS_STATUS_CLOSE_NOTIFY = 3,     /* the peer sent close_notify */
   LMW_TLS_STATUS_TCP_CONNECTED = 4,    /* the TCP connection under it is up */
+  LMW_TLS_STATUS_SETUP = 5,            /* its mbedtls_ssl_context was just set up (client or
+                                          accepted server connection), before any record */
 };
 
 /** Called from inside lwIP's TLS layer; defined by the exported API (native/api). */
@@ -29,5 +31,12 @@ int lmw_altcp_tls_handshake_done(struct altcp_pcb *conn);
 int lmw_altcp_tls_received_alert(const mbedtls_ssl_context *ssl);
 /** lwIP's shared DRBG (seeded once a TLS config exists), as an Mbed TLS f_rng. */
 int lmw_altcp_tls_random(void *unused, unsigned char *out, size_t len);
+
+/** The NSS key log line (Wireshark's format) for a secret from Mbed TLS's key export
+ *  callback: returns its length, or 0 for a secret the format has no label for.
+ *  (native/tls/lmw_tls_keylog.c) */
+#define LMW_TLS_KEYLOG_LINE_MAX 256
+int lmw_tls_keylog_line(char *line, size_t cap, mbedtls_ssl_key_export_type type, const unsigned char *secret,
+                        size_t secret_len, const unsigned char client_random[32]);
 
 #endif

@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { describe, expect, it, vi } from "vitest";
 
+import { CaptureDecoder } from "../../ts-bindings/src/link/decode/index.js";
 import { createNetwork, type NetworkOptions } from "../../ts-bindings/src/network.js";
 import { runPicoProgram } from "../../ts-bindings/src/pico/run.js";
 import { HTTPS_HOST, PASSWORD, PLATFORMS, picoBuild, SSID, testPki } from "../helpers/pico.js";
@@ -151,6 +152,45 @@ describe.each(PLATFORMS)("Pico programs, %s", (platform) => {
       expect(r.out).toContain(`hello ${HTTPS_HOST} from https`);
       expect(r.out).toContain("test passed");
       expect(r.exitCode).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("the HTTPS client's key log decrypts its own capture: the GET and the response in plaintext", async () => {
+    const pki = testPki();
+    const [artifact] = await picoBuild("https_client", platform, ["https_client"], { HTTPS_CA_FILE: pki.ca });
+    const server = createHttpsServer({ cert: readFileSync(pki.cert), key: readFileSync(pki.key) }, (_req, res) => res.end("key log check\n"));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const capture = new CaptureDecoder();
+      const keyLog: string[] = [];
+      await using network = await createNetwork({
+        device: false,
+        connectTo: [`${HTTPS_HOST}:443:127.0.0.1:${port}`],
+        onFrame: (frame) => capture.add(frame.slice()),
+      });
+      const r = await runPicoProgram(network, artifact!, {
+        ssid: SSID,
+        password: PASSWORD,
+        onKeyLog: (line) => keyLog.push(line),
+        signal: AbortSignal.timeout(60_000),
+      });
+      expect(r.exitCode).toBe(0);
+      // One TLS 1.2 connection (the book's configuration has no TLS 1.3): one master secret.
+      expect(keyLog).toHaveLength(1);
+      expect(keyLog[0]).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/);
+      for (const line of keyLog) capture.addKeyLogLine(line);
+      const text = { client: "", server: "" };
+      for (const rec of capture.frames.flatMap((f) => f.tls)) {
+        const d = await capture.decrypt(rec);
+        if (d.ok && d.type === 23) text[rec.fromClient ? "client" : "server"] += new TextDecoder().decode(d.plaintext);
+      }
+      expect(text.client).toMatch(/^GET \/ HTTP\/1\.1\r\nHost: pico\.test\r\n/);
+      expect(text.server).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(text.server).toContain("key log check\n");
     } finally {
       server.close();
     }

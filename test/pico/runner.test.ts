@@ -1,12 +1,18 @@
 // How `lwip-pico` ends a program that goes wrong: a panic and a crash (trap, with the last
 // output lines), --timeout, a wrong Wi-Fi password, and an SDK function the host SDK does
-// not provide (a link error naming it). Through the CLI's main(), as the command runs it.
+// not provide (a link error naming it); and --keylog. Through the CLI's main(), as the command runs it.
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
 
 import { LmwError } from "../../ts-bindings/src/errors.js";
 import { main, PICO_EXIT } from "../../ts-bindings/src/cli/pico.js";
-import { EXAMPLES, PASSWORD, PLATFORMS, picoBuild, SSID } from "../helpers/pico.js";
+import { EXAMPLES, HTTPS_HOST, PASSWORD, PLATFORMS, picoBuild, SSID, testPki } from "../helpers/pico.js";
 
 // Each test may build its program first (minutes on a cold cache, on 2 shared cores).
 vi.setConfig({ testTimeout: 30 * 60_000 });
@@ -83,6 +89,28 @@ describe("lwip-pico's command line", () => {
     expect((await cli(["run", "x.wasm", "--timeout", "soon"])).code).toBe(PICO_EXIT.USAGE);
     expect((await cli(["build", EXAMPLES, "--target", "arm"])).code).toBe(PICO_EXIT.USAGE);
     expect((await cli(["frobnicate"])).code).toBe(PICO_EXIT.USAGE);
+    const unwritable = await cli(["run", "x.wasm", "--keylog", "/no-such-dir/keys.log"]);
+    expect(unwritable.code).toBe(PICO_EXIT.USAGE);
+    expect(unwritable.stderr).toContain("--keylog /no-such-dir/keys.log: ENOENT");
+  });
+
+  it("--keylog writes the program's TLS secrets in the NSS format, as they are made", async () => {
+    const pki = testPki();
+    const [artifact] = await picoBuild("https_client", "wasm", ["https_client"], { HTTPS_CA_FILE: pki.ca });
+    const server = createServer({ cert: readFileSync(pki.cert), key: readFileSync(pki.key) }, (_req, res) => res.end("ok\n"));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const dir = mkdtempSync(join(tmpdir(), "lwip-pico-keylog-"));
+    try {
+      const keylog = join(dir, "keys.log");
+      const port = (server.address() as AddressInfo).port;
+      const r = await cli(["run", artifact!, "--ssid", SSID, "--password", PASSWORD, "--connect-to", `${HTTPS_HOST}:443:127.0.0.1:${port}`, "--keylog", keylog]);
+      expect(r.code).toBe(0);
+      expect(readFileSync(keylog, "utf8")).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}\n$/);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("build prints one artifact path per line", async () => {

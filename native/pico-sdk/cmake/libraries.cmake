@@ -86,7 +86,7 @@ pico_host_library(pico_mbedtls
   LINK pico_host_runtime)
 # lwIP's altcp_tls over Mbed TLS 3.6: our adapter (native/tls/altcp_tls_36.c) around lwIP's file.
 pico_host_library(pico_lwip_mbedtls
-  SOURCES ${NATIVE}/tls/altcp_tls_36.c ${APPS}/altcp_tls/altcp_tls_mbedtls_mem.c ${SDK}/pico_mbedtls/pico_altcp_tls_hooks.c
+  SOURCES ${NATIVE}/tls/altcp_tls_36.c ${NATIVE}/tls/lmw_tls_keylog.c ${APPS}/altcp_tls/altcp_tls_mbedtls_mem.c ${SDK}/pico_mbedtls/pico_altcp_tls_hooks.c
   # (the adapter's compat headers and lwIP's private TLS headers: source properties would
   # not reach targets of the program's own directory, so they are on the interface)
   INCLUDES ${NATIVE}/tls ${NATIVE}/tls/compat ${APPS}/altcp_tls

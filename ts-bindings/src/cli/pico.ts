@@ -2,6 +2,7 @@
 // network (router with DHCP, DNS and NAT; real sockets beyond it).
 //   lwip-pico build <folder> [target...] [--target wasm|native] [-D NAME=VALUE]... [--out DIR]
 //   lwip-pico run <artifact> [options]
+import { appendFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Readable, Writable } from "node:stream";
@@ -42,6 +43,8 @@ DNS (10.0.2.3), NAT to real sockets (127.0.0.1 is reached as 10.0.2.2).
   --forward [tcp:|udp:]HOSTPORT:DEVICEPORT
                              QEMU's hostfwd: 127.0.0.1:HOSTPORT reaches the program
   --pcap <file>              write a capture of the LAN (pcap)
+  --keylog <file>            write the TLS key log of the program's connections, as they
+                             are made (NSS format: Wireshark decrypts the pcap with it)
   --timeout <s>              stop the program after s seconds (exit ${PICO_EXIT.TIMEOUT})
   --deterministic --seed <n> seeded randomness and a virtual clock
 stdout is the program's stdout; everything else goes to stderr (the LED's changes too).
@@ -108,7 +111,6 @@ async function build(args: string[], io: Io): Promise<number> {
 }
 
 async function runCommand(args: string[], io: Io): Promise<number> {
-  if (args.includes("--keylog")) throw new UsageError("--keylog: not available for Pico programs yet (the program's Mbed TLS has no key export hook here)");
   const { values, positionals } = parse(args, {
     ssid: { type: "string" },
     password: { type: "string" },
@@ -116,6 +118,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     "connect-to": { type: "string", multiple: true },
     forward: { type: "string", multiple: true },
     pcap: { type: "string" },
+    keylog: { type: "string" },
     timeout: { type: "string" },
     deterministic: { type: "boolean" },
     seed: { type: "string" },
@@ -131,6 +134,15 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed ${values.seed}: a non-negative integer`);
 
   const pcap = values.pcap ? new PcapWriter() : undefined;
+  // The key log is written as secrets arrive (a server program usually runs until stopped).
+  const keylog = values.keylog as string | undefined;
+  if (keylog !== undefined) {
+    try {
+      writeFileSync(keylog, "");
+    } catch (e) {
+      throw new UsageError(`--keylog ${keylog}: ${(e as Error).message}`);
+    }
+  }
   const netOptions: NetworkOptions = {
     device: false,
     resolve: values.resolve as string[] | undefined,
@@ -151,6 +163,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       stderr: (t) => io.stderr.write(t),
       stdin: io.stdin,
       onLed: (on) => io.stderr.write(`${NAME}: LED ${on ? "on" : "off"}\n`),
+      onKeyLog: keylog === undefined ? undefined : (line) => appendFileSync(keylog, line + "\n"),
       signal: controller.signal,
       ssid: values.ssid as string | undefined,
       password: values.password as string | undefined,

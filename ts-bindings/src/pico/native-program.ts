@@ -35,11 +35,13 @@ export async function runNative(network: Network, path: string, options: PicoRun
   delete env.LWIP_PICO_SSID;
   delete env.LWIP_PICO_PASSWORD;
   delete env.LWIP_PICO_SEED;
+  delete env.LWIP_PICO_KEYLOG;
   if (options.ssid !== undefined) {
     env.LWIP_PICO_SSID = options.ssid;
     env.LWIP_PICO_PASSWORD = options.password ?? "";
   }
   if (options.deterministic) env.LWIP_PICO_SEED = String(options.deterministic.seed);
+  if (options.onKeyLog) env.LWIP_PICO_KEYLOG = "1";
   let child: ChildProcess;
   try {
     child = spawn(path, [], { env, stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe", "pipe"] });
@@ -60,7 +62,7 @@ export async function runNative(network: Network, path: string, options: PicoRun
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (text: string) => (options.stderr ?? ((t: string) => process.stderr.write(t)))(text));
 
-  // The control channel: pins, and deterministic waits ("wait UNTIL SENT WAKE" -> "wake NOW RECEIVED").
+  // The control channel: pins, key log lines, and deterministic waits ("wait UNTIL SENT WAKE" -> "wake NOW RECEIVED").
   const control = child.stdio[3] as Duplex;
   let end: StreamLinkEnd | undefined;
   let attachment: { detach(): void } | undefined;
@@ -78,7 +80,8 @@ export async function runNative(network: Network, path: string, options: PicoRun
   };
   createInterface({ input: control }).on("line", (line) => {
     const [kind, a, b, c] = line.split(" ");
-    if (kind === "gpio") gpioEvent(options, Number(a), b === "1");
+    if (kind === "keylog") options.onKeyLog?.(line.slice("keylog ".length));
+    else if (kind === "gpio") gpioEvent(options, Number(a), b === "1");
     else if (kind === "wait" && clock) {
       pendingWaits.push({ until: Number(a), sent: Number(b), wakeOnInput: c === "1" });
       tryWait();

@@ -19,6 +19,9 @@ export interface PicoRunOptions {
   onLed?: (on: boolean) => void;
   /** Any other output pin: RP2040 GPIO 0-29, or the Wi-Fi chip's 64 + n. */
   onGpio?: (pin: number, value: boolean) => void;
+  /** The TLS key log: one NSS key log line (Wireshark's format, no newline) per secret of
+   *  every TLS connection the program makes or accepts. Unset: the program exports none. */
+  onKeyLog?: (line: string) => void;
   /** Stops the program; runPicoProgram then rejects with ERR_ABORTED. */
   signal?: AbortSignal;
   /** The simulated access point. Without `ssid` it accepts any SSID and password. */
@@ -47,7 +50,7 @@ export interface VirtualClock {
 }
 
 /** pico_host_config keys (native/pico-sdk/src/host/include/pico_host.h). */
-export const HOST_CFG = { SSID: 1, PASSWORD: 2, SEED: 3, MAC: 4 } as const;
+export const HOST_CFG = { SSID: 1, PASSWORD: 2, SEED: 3, MAC: 4, KEYLOG: 5 } as const;
 /** The Wi-Fi chip's pins as the host seam numbers them (pico_host_gpio). */
 export const WL_GPIO_BASE = 64;
 

@@ -25,6 +25,7 @@ interface PicoHost {
   getchar(): number;
   config(key: number): string | undefined;
   gpio(pin: number, value: number): void;
+  keylog(line: string): void;
   aborting(): void;
 }
 
@@ -104,9 +105,11 @@ export class WasmProgram implements LinkEnd {
         if (key === HOST_CFG.PASSWORD) return o.ssid === undefined ? undefined : (o.password ?? "");
         if (key === HOST_CFG.SEED) return o.deterministic ? String(o.deterministic.seed) : undefined;
         if (key === HOST_CFG.MAC) return formatMac(this.mac);
+        if (key === HOST_CFG.KEYLOG) return o.onKeyLog ? "1" : undefined;
         return undefined;
       },
       gpio: (pin, value) => gpioEvent(o, pin, value !== 0),
+      keylog: (line) => o.onKeyLog?.(line),
       aborting: () => {},
     };
   }

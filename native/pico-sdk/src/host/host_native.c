@@ -4,9 +4,10 @@
  *   LWIP_PICO_LINK      tcp:HOST:PORT or unix:PATH - the Ethernet link, framed as QEMU's
  *                       -netdev stream (u32 big-endian length, then the frame); unset: no link
  *   LWIP_PICO_CONTROL   a file descriptor for runner messages, one line each:
- *                         program -> runner  "gpio PIN VALUE", "wait UNTIL_US FRAMES_SENT WAKE_ON_INPUT"
+ *                         program -> runner  "gpio PIN VALUE", "wait UNTIL_US FRAMES_SENT WAKE_ON_INPUT",
+ *                                            "keylog NSS_KEY_LOG_LINE" (when LWIP_PICO_KEYLOG=1)
  *                         runner -> program  "wake NOW_US FRAMES_SENT"   (deterministic mode)
- *   LWIP_PICO_SSID, LWIP_PICO_PASSWORD, LWIP_PICO_SEED, LWIP_PICO_MAC - pico_host_config()
+ *   LWIP_PICO_SSID, LWIP_PICO_PASSWORD, LWIP_PICO_SEED, LWIP_PICO_MAC, LWIP_PICO_KEYLOG - pico_host_config()
  *
  * Deterministic mode (LWIP_PICO_SEED set): the clock is virtual. A wait tells the runner
  * how many frames were sent and until when the program sleeps; the runner answers with the
@@ -259,7 +260,8 @@ int pico_host_config(int key, char *buf, size_t cap) {
   const char *name = key == PICO_HOST_CFG_SSID ? "LWIP_PICO_SSID"
                      : key == PICO_HOST_CFG_PASSWORD ? "LWIP_PICO_PASSWORD"
                      : key == PICO_HOST_CFG_SEED ? "LWIP_PICO_SEED"
-                     : key == PICO_HOST_CFG_MAC ? "LWIP_PICO_MAC" : NULL;
+                     : key == PICO_HOST_CFG_MAC ? "LWIP_PICO_MAC"
+                     : key == PICO_HOST_CFG_KEYLOG ? "LWIP_PICO_KEYLOG" : NULL;
   const char *v = name ? getenv(name) : NULL;
   if (!v || cap == 0) return -1;
   int n = snprintf(buf, cap, "%s", v);
@@ -270,6 +272,12 @@ void pico_host_gpio(int pin, int value) {
   char line[48];
   snprintf(line, sizeof line, "gpio %d %d\n", pin, value);
   control(line);
+}
+
+void pico_host_keylog(const char *line) {
+  char out[320];
+  snprintf(out, sizeof out, "keylog %s\n", line);
+  control(out);
 }
 
 void pico_host_abort(void) {

@@ -43,6 +43,9 @@ mergeInto(LibraryManager.library, {
   pico_host_gpio: function (pin, value) {
     Module.picoHost.gpio(pin, value);
   },
+  pico_host_keylog: function (line) {
+    Module.picoHost.keylog(UTF8ToString(line));
+  },
   pico_host_abort: function () {
     // Not abort(): that prints its own text. The runner reports this, with the output.
     Module.picoHost.aborting();

@@ -47,11 +47,15 @@ enum {
   PICO_HOST_CFG_PASSWORD = 2, /* its password (empty: an open network) */
   PICO_HOST_CFG_SEED = 3,     /* deterministic mode: the seed, decimal */
   PICO_HOST_CFG_MAC = 4,      /* the program's MAC, "28:cd:c1:xx:xx:xx" */
+  PICO_HOST_CFG_KEYLOG = 5,   /* "1": the runner wants the TLS key log (pico_host_keylog) */
 };
 int pico_host_config(int key, char *buf, size_t cap);
 
 /** An output pin changed: 0-29 the RP2040's GPIOs, 64 + n the Wi-Fi chip's (64 is the LED). */
 void pico_host_gpio(int pin, int value);
+
+/** One NSS key log line (no newline) of a TLS connection the program made or accepted. */
+void pico_host_keylog(const char *line);
 
 /** The program stops abnormally (panic, hard_assert): the message is on stdout already. */
 void pico_host_abort(void) __attribute__((noreturn));
