@@ -163,3 +163,11 @@ describe.each(PLATFORMS)("Pico server programs, %s", (platform) => {
     expect(css.body.equals(readFileSync(join(EXAMPLES, "httpd", "content", "pico.css")))).toBe(true);
   });
 });
+
+describe("Pico server programs' build", () => {
+  it("https_server without its certificate stops at configure, saying which -D to give", async () => {
+    const e = await picoBuild("https_server", "native", ["https_server"]).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "ERR_PICO_BUILD" });
+    expect((e as Error).message).toContain("https_server needs its certificate and key: -D TLS_CERT_FILE=<cert.pem>");
+  });
+});
