@@ -1,25 +1,62 @@
-// npm run pico -- <example> [target] [lwip-pico run options...]
+// npm run pico -- <example> [target] [-D NAME=VALUE]... [lwip-pico run options...]
 // Builds examples/pico/<example> for WASM and runs it (the first program of the folder,
 // or <target>) with `lwip-pico run`, on the simulated access point picow-lab / secret123.
 //   npm run pico -- tcp_client tcp_client_poll --connect-to 127.0.0.1:7007:127.0.0.1:9000
+//   npm run pico -- https_server --forward tcp:8443:443
+// A TLS server (its CMakeLists reads TLS_CERT_FILE and TLS_KEY_FILE) gets a certificate
+// from a local test CA kept under the build cache, unless -D names other files.
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { LmwError } from "../ts-bindings/src/errors.js";
 import { main } from "../ts-bindings/src/cli/pico.js";
-import { buildPicoProgram } from "../ts-bindings/src/pico/build.js";
+import { testCaFiles } from "../ts-bindings/src/node/testca.js";
+import { buildPicoProgram, cacheRoot } from "../ts-bindings/src/pico/build.js";
 
-const [name, ...rest] = process.argv.slice(2);
+const [name, ...args] = process.argv.slice(2);
 if (!name) {
-  process.stderr.write("usage: npm run pico -- <example> [target] [lwip-pico run options...]\n(examples: the folders of examples/pico)\n");
+  process.stderr.write("usage: npm run pico -- <example> [target] [-D NAME=VALUE]... [lwip-pico run options...]\n(examples: the folders of examples/pico)\n");
   process.exit(2);
 }
-const target = rest[0] && !rest[0].startsWith("-") ? rest.shift() : undefined;
+const target = args[0] && !args[0].startsWith("-") ? args.shift() : undefined;
 const ssid = "picow-lab";
 const password = "secret123";
+const defines: Record<string, string> = { WIFI_SSID: ssid, WIFI_PASSWORD: password };
+const rest: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  const d = args[i] === "-D" ? args[++i] : args[i]!.startsWith("-D") ? args[i]!.slice(2) : undefined;
+  if (d === undefined) {
+    rest.push(args[i]!);
+    continue;
+  }
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(d);
+  if (!m) {
+    process.stderr.write(`npm run pico: -D ${d ?? ""}: want NAME=VALUE\n`);
+    process.exit(2);
+  }
+  defines[m[1]!] = m[2]!;
+}
+const folder = new URL(`../examples/pico/${name}`, import.meta.url).pathname;
+let cmake = "";
+try {
+  cmake = readFileSync(join(folder, "CMakeLists.txt"), "utf8");
+} catch {
+  // buildPicoProgram says what is missing
+}
+if (/\bTLS_CERT_FILE\b/.test(cmake) && !defines.TLS_CERT_FILE && !defines.TLS_KEY_FILE) {
+  // The names a client reaches the program by: through --forward (localhost, 127.0.0.1),
+  // on the LAN (its first lease), and the examples' own name.
+  const pki = testCaFiles(join(cacheRoot(), "dev-pki"), { dnsNames: ["localhost", "pico.test"], ips: ["127.0.0.1", "10.0.2.15"], caName: "lwip-pico local test CA" });
+  defines.TLS_CERT_FILE = pki.cert;
+  defines.TLS_KEY_FILE = pki.key;
+  const ca = relative(process.cwd(), pki.ca);
+  process.stderr.write(`${name}: certificate for localhost and 127.0.0.1 from a local test CA (a day long): trust ${ca}, e.g. curl --cacert ${ca} https://localhost:<forwarded port>/\n`);
+}
 process.stderr.write(`building examples/pico/${name} (wasm)...\n`);
 const artifacts = await buildPicoProgram({
-  folder: new URL(`../examples/pico/${name}`, import.meta.url).pathname,
+  folder,
   platform: "wasm",
   targets: target ? [target] : undefined,
-  defines: { WIFI_SSID: ssid, WIFI_PASSWORD: password },
+  defines,
 }).catch((e: unknown) => {
   process.stderr.write(`npm run pico: ${e instanceof LmwError ? `${e.code}: ${e.message}` : String(e)}\n`);
   process.exit(1);

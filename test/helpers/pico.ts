@@ -1,9 +1,8 @@
 // Builds of the examples/pico programs for the tests: one configuration per program and
 // platform, the same in every test file, so each is built once per `npm test` (the build
 // cache, build/pico, makes a later call a quick up-to-date check) and kept across runs.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createTestCa } from "../../ts-bindings/src/node/testca.js";
+import { testCaFiles, type TestCaFiles } from "../../ts-bindings/src/node/testca.js";
 import { buildPicoProgram, cacheRoot, type PicoPlatform } from "../../ts-bindings/src/pico/build.js";
 
 export const EXAMPLES = resolve(import.meta.dirname, "../../examples/pico");
@@ -13,20 +12,12 @@ export const HTTPS_HOST = "pico.test";
 /** The first DHCP lease: the address of the first program on a network. */
 export const FIRST_LEASE = "10.0.2.15";
 
-/** A CA and a certificate for HTTPS_HOST and FIRST_LEASE (a server program), made once and kept beside the build cache (the
- *  programs compile the CA in, so a new CA per run would rebuild them every time). The
- *  example programs do not check certificate dates (no clock on a Pico W). */
-export function testPki(): { dir: string; ca: string; cert: string; key: string } {
-  const dir = join(cacheRoot(), "test-pki");
-  const files = { dir, ca: join(dir, "ca.pem"), cert: join(dir, "cert.pem"), key: join(dir, "key.pem") };
-  if (!existsSync(files.key)) {
-    mkdirSync(dir, { recursive: true });
-    const { ca, leaf } = createTestCa({ dnsNames: [HTTPS_HOST], ips: [FIRST_LEASE] });
-    writeFileSync(files.ca, ca.certPem);
-    writeFileSync(files.cert, leaf.certPem);
-    writeFileSync(files.key, leaf.keyPem);
-  }
-  return files;
+/** A CA and a certificate for HTTPS_HOST and FIRST_LEASE (a server program), kept beside
+ *  the build cache (the programs compile the CA in, so a new CA per run would rebuild them
+ *  every time) and made again when it expires. The example programs do not check
+ *  certificate dates (no clock on a Pico W); Node's clients of their servers do. */
+export function testPki(): TestCaFiles {
+  return testCaFiles(join(cacheRoot(), "test-pki"), { dnsNames: [HTTPS_HOST], ips: [FIRST_LEASE] });
 }
 
 const builds = new Map<string, Promise<string[]>>();

@@ -5,7 +5,9 @@
 // keyUsage, extKeyUsage, subjectAltName, key identifiers). No openssl needed.
 //
 // For demos and tests only: the CA key lives in memory and the certificates last a day.
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 // --- DER -----------------------------------------------------------------------------
 
@@ -197,4 +199,42 @@ export function createTestCa(options: TestCaOptions = {}): TestCa {
     privateKey: key,
   });
   return { ca: out(caDer, caKeys.privateKey), leaf: out(leafDer, leafKeys.privateKey) };
+}
+
+/** The PEM files of a test CA kept in `dir`: ca.pem, cert.pem (the leaf) and key.pem. */
+export interface TestCaFiles {
+  dir: string;
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** A test CA kept in `dir` (for programs that compile the certificate in, so a new CA per
+ *  run would rebuild them): made when missing, made again when its leaf expires within an
+ *  hour (the certificates last a day). Processes that race here all end up with one whole
+ *  set: each writes its own beside `dir` and renames it into place, and the first wins. */
+export function testCaFiles(dir: string, options: TestCaOptions = {}): TestCaFiles {
+  const files = { dir, ca: join(dir, "ca.pem"), cert: join(dir, "cert.pem"), key: join(dir, "key.pem") };
+  const fresh = () => {
+    try {
+      return new Date(new X509Certificate(readFileSync(files.cert)).validTo).getTime() > Date.now() + 3600e3 && existsSync(files.key);
+    } catch {
+      return false;
+    }
+  };
+  if (fresh()) return files;
+  const tmp = `${dir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const { ca, leaf } = createTestCa(options);
+  writeFileSync(join(tmp, "ca.pem"), ca.certPem);
+  writeFileSync(join(tmp, "cert.pem"), leaf.certPem);
+  writeFileSync(join(tmp, "key.pem"), leaf.keyPem);
+  if (!fresh()) rmSync(dir, { recursive: true, force: true });
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another process put its set in place first
+  }
+  return files;
 }

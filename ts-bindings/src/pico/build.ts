@@ -76,10 +76,19 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, onOutput?: (t:
   });
 }
 
-/** The lines of a failed build worth showing: errors and undefined symbols first. */
+/** The lines of a failed build worth showing: errors and undefined symbols first, each
+ *  "CMake Error" with the indented text that follows it (a message(FATAL_ERROR)'s words). */
 function digest(output: string): string {
   const lines = output.split("\n");
-  const key = lines.filter((l) => /error|undefined symbol|undefined reference|FAILED/i.test(l));
+  const key: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/error|undefined symbol|undefined reference|FAILED/i.test(lines[i]!)) continue;
+    key.push(lines[i]!);
+    if (!lines[i]!.startsWith("CMake Error")) continue;
+    while (i + 1 < lines.length && (lines[i + 1] === "" || /^\s/.test(lines[i + 1]!))) {
+      if (lines[++i]) key.push(lines[i]!);
+    }
+  }
   return (key.length ? key : lines).slice(-40).join("\n");
 }
 
