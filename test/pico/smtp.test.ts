@@ -2,86 +2,14 @@
 // loopback (smtp-server, implicit TLS with a certificate from the test CA the program
 // trusts): the checks look at the mail as the server received it - envelope, headers,
 // body - and at how the program logged in.
-import { once } from "node:events";
-import { readFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { createSecureContext } from "node:tls";
-import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { describe, expect, it, vi } from "vitest";
 
 import { createTestCa } from "../../ts-bindings/src/node/testca.js";
 import { HTTPS_HOST, PLATFORMS, picoBuild, runOnNewNetwork, testPki } from "../helpers/pico.js";
+import { parseMail, smtpServer, SMTP_PASSWORD as PASSWORD, SMTP_USER as USER } from "../helpers/smtp.js";
 
 // Each test may build its program first (minutes on a cold cache, on 2 shared cores).
 vi.setConfig({ testTimeout: 30 * 60_000 });
-
-/** The program's defaults (examples/pico/smtp_client/CMakeLists.txt). */
-const USER = "pico";
-const PASSWORD = "mail-secret";
-
-interface Received {
-  /** The server names the clients asked for (SNI). */
-  sni: string[];
-  auth: { method: string; username: string | undefined }[];
-  mails: { from: string | undefined; to: string[]; raw: string }[];
-}
-
-/** smtp-server with implicit TLS (SMTPS) for HTTPS_HOST, accepting USER with `password`;
- *  its certificate is the test PKI's (which the program trusts) unless `cert` is given. */
-async function smtpServer(password: string, { authMethods = ["PLAIN", "LOGIN"], cert }: { authMethods?: string[]; cert?: { certPem: string; keyPem: string } } = {}) {
-  const pki = testPki();
-  const got: Received = { sni: [], auth: [], mails: [] };
-  const identity = cert ? { key: cert.keyPem, cert: cert.certPem } : { key: readFileSync(pki.key), cert: readFileSync(pki.cert) };
-  const options: SMTPServerOptions = {
-    secure: true,
-    name: HTTPS_HOST,
-    ...identity,
-    SNICallback(servername, callback) {
-      got.sni.push(servername);
-      callback(null, createSecureContext(identity));
-    },
-    authMethods,
-    logger: false,
-    onAuth(auth, _session, callback) {
-      got.auth.push({ method: auth.method, username: auth.username });
-      if (auth.username === USER && auth.password === password) callback(null, { user: USER });
-      else callback(new Error("Invalid username or password"));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
-        const { mailFrom, rcptTo } = session.envelope;
-        got.mails.push({
-          from: mailFrom ? mailFrom.address : undefined,
-          to: rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString("latin1"),
-        });
-        callback();
-      });
-    },
-  };
-  const server = new SMTPServer(options);
-  server.on("error", () => {}); // a client's TLS failure is reported to the program
-  server.listen(0, "127.0.0.1");
-  await once(server.server, "listening");
-  return {
-    port: (server.server.address() as AddressInfo).port,
-    got,
-    [Symbol.asyncDispose]: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
-/** Headers (lower-case names) and body of a message as received. */
-function parseMail(raw: string): { headers: Map<string, string>; body: string } {
-  const split = raw.indexOf("\r\n\r\n");
-  const headers = new Map<string, string>();
-  for (const line of raw.slice(0, split).split("\r\n")) {
-    const colon = line.indexOf(":");
-    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-  }
-  return { headers, body: raw.slice(split + 4) };
-}
 
 describe.each(PLATFORMS)("the SMTP client, %s", (platform) => {
   const build = () => picoBuild("smtp_client", platform, ["smtp_client"], { SMTP_CA_FILE: testPki().ca });
