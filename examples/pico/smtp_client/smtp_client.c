@@ -16,9 +16,10 @@
 #define BODY "This mail was sent by lwIP's smtp client, over TLS.\r\nIt took one poll loop."
 #define TIMEOUT_MS 60000
 
-/* smtp_result_str() exists only in lwIP's debug builds. */
+/* smtp_result_str() exists only in lwIP's debug builds. SMTP_RESULT_ERR_CLOSED is also
+   what a failed TLS handshake gives (an untrusted certificate, say). */
 static const char *const result_names[] = {"ok", "unknown error", "connect failed", "name not found",
-                                           "closed by the server", "timed out", "refused by the server",
+                                           "connection closed", "timed out", "the server refused",
                                            "out of memory"};
 
 static bool done;
