@@ -1,39 +1,50 @@
-// npm run pico -- <example> [target] [-D NAME=VALUE]... [lwip-pico run options...]
-// Builds examples/pico/<example> for WASM and runs it (the first program of the folder,
-// or <target>) with `lwip-pico run`, on the simulated access point picow-lab / secret123.
+// npm run pico -- <example> [target] [-D NAME=VALUE]... [--native] [lwip-pico run options...]
+// Builds examples/pico/<example> (for WASM, or natively with --native) and runs it (the
+// first program of the folder, or <target>) with `lwip-pico run`, on the simulated access
+// point picow-lab / secret123. -D values go to the build (CMake cache variables: a
+// program's server, port, CA file...; a relative path in a *_FILE value is taken from the
+// current directory), everything else to `lwip-pico run`.
 //   npm run pico -- tcp_client tcp_client_poll --connect-to 127.0.0.1:7007:127.0.0.1:9000
 //   npm run pico -- https_server --forward tcp:8443:443
+//   npm run pico -- smtp_client -D SMTP_CA_FILE=ca.pem --connect-to pico.test:465:127.0.0.1:2465
 // A TLS server (its CMakeLists reads TLS_CERT_FILE and TLS_KEY_FILE) gets a certificate
 // from a local test CA kept under the build cache, unless -D names other files.
 import { readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { LmwError } from "../ts-bindings/src/errors.js";
 import { main } from "../ts-bindings/src/cli/pico.js";
 import { testCaFiles } from "../ts-bindings/src/node/testca.js";
 import { buildPicoProgram, cacheRoot } from "../ts-bindings/src/pico/build.js";
 
-const [name, ...args] = process.argv.slice(2);
-if (!name) {
-  process.stderr.write("usage: npm run pico -- <example> [target] [-D NAME=VALUE]... [lwip-pico run options...]\n(examples: the folders of examples/pico)\n");
+const usage = "usage: npm run pico -- <example> [target] [-D NAME=VALUE]... [--native] [lwip-pico run options...]\n(examples: the folders of examples/pico)\n";
+const [name, ...rest] = process.argv.slice(2);
+if (!name || name.startsWith("-")) {
+  process.stderr.write(usage);
   process.exit(2);
 }
-const target = args[0] && !args[0].startsWith("-") ? args.shift() : undefined;
+const target = rest[0] && !rest[0].startsWith("-") ? rest.shift() : undefined;
 const ssid = "picow-lab";
 const password = "secret123";
 const defines: Record<string, string> = { WIFI_SSID: ssid, WIFI_PASSWORD: password };
-const rest: string[] = [];
-for (let i = 0; i < args.length; i++) {
-  const d = args[i] === "-D" ? args[++i] : args[i]!.startsWith("-D") ? args[i]!.slice(2) : undefined;
-  if (d === undefined) {
-    rest.push(args[i]!);
+let platform: "wasm" | "native" = "wasm";
+const runArgs: string[] = [];
+for (let i = 0; i < rest.length; i++) {
+  const arg = rest[i]!;
+  if (arg === "--native") {
+    platform = "native";
     continue;
   }
-  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(d);
-  if (!m) {
-    process.stderr.write(`npm run pico: -D ${d ?? ""}: want NAME=VALUE\n`);
-    process.exit(2);
+  if (arg.startsWith("-D")) {
+    const def = arg === "-D" ? rest[++i] : arg.slice(2);
+    const m = def === undefined ? null : /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(def);
+    if (!m) {
+      process.stderr.write(`npm run pico: -D ${def ?? ""}: want NAME=VALUE\n${usage}`);
+      process.exit(2);
+    }
+    defines[m[1]!] = m[1]!.endsWith("_FILE") && m[2] ? resolve(m[2]) : m[2]!;
+    continue;
   }
-  defines[m[1]!] = m[2]!;
+  runArgs.push(arg);
 }
 const folder = new URL(`../examples/pico/${name}`, import.meta.url).pathname;
 let cmake = "";
@@ -51,17 +62,17 @@ if (/\bTLS_CERT_FILE\b/.test(cmake) && !defines.TLS_CERT_FILE && !defines.TLS_KE
   const ca = relative(process.cwd(), pki.ca);
   process.stderr.write(`${name}: certificate for localhost and 127.0.0.1 from a local test CA (a day long): trust ${ca}, e.g. curl --cacert ${ca} https://localhost:<forwarded port>/\n`);
 }
-process.stderr.write(`building examples/pico/${name} (wasm)...\n`);
+process.stderr.write(`building examples/pico/${name} (${platform})...\n`);
 const artifacts = await buildPicoProgram({
   folder,
-  platform: "wasm",
+  platform,
   targets: target ? [target] : undefined,
   defines,
 }).catch((e: unknown) => {
   process.stderr.write(`npm run pico: ${e instanceof LmwError ? `${e.code}: ${e.message}` : String(e)}\n`);
   process.exit(1);
 });
-const code = await main(["run", artifacts[0]!, "--ssid", ssid, "--password", password, ...rest], {
+const code = await main(["run", artifacts[0]!, "--ssid", ssid, "--password", password, ...runArgs], {
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: process.stdin,

@@ -2,8 +2,10 @@
 // platform, the same in every test file, so each is built once per `npm test` (the build
 // cache, build/pico, makes a later call a quick up-to-date check) and kept across runs.
 import { join, resolve } from "node:path";
+import { createNetwork, type NetworkOptions } from "../../ts-bindings/src/network.js";
 import { testCaFiles, type TestCaFiles } from "../../ts-bindings/src/node/testca.js";
 import { buildPicoProgram, cacheRoot, type PicoPlatform } from "../../ts-bindings/src/pico/build.js";
+import { runPicoProgram, type PicoRunOptions } from "../../ts-bindings/src/pico/run.js";
 
 export const EXAMPLES = resolve(import.meta.dirname, "../../examples/pico");
 export const SSID = "picow-lab";
@@ -35,3 +37,21 @@ export function picoBuild(folder: string, platform: PicoPlatform, targets: strin
 }
 
 export const PLATFORMS: PicoPlatform[] = ["native", "wasm"];
+
+/** Runs `artifact` on a fresh network (joining SSID with PASSWORD, stopped after 60 s) and
+ *  collects its output; `onOutput` sees all of it so far after each write. */
+export async function runOnNewNetwork(artifact: string, net: NetworkOptions = {}, onOutput?: (all: string) => void, options: PicoRunOptions = {}) {
+  await using network = await createNetwork({ device: false, ...net });
+  let out = "";
+  const result = await runPicoProgram(network, artifact, {
+    ssid: SSID,
+    password: PASSWORD,
+    stdout: (t) => {
+      out += t;
+      onOutput?.(out);
+    },
+    signal: AbortSignal.timeout(60_000),
+    ...options,
+  });
+  return { ...result, out, network };
+}

@@ -9,28 +9,13 @@ import { connect, createServer, type AddressInfo } from "node:net";
 import { describe, expect, it, vi } from "vitest";
 
 import { CaptureDecoder } from "../../ts-bindings/src/link/decode/index.js";
-import { createNetwork, type NetworkOptions } from "../../ts-bindings/src/network.js";
+import { createNetwork } from "../../ts-bindings/src/network.js";
 import { runPicoProgram } from "../../ts-bindings/src/pico/run.js";
-import { HTTPS_HOST, PASSWORD, PLATFORMS, picoBuild, SSID, testPki } from "../helpers/pico.js";
+import { ntpResponder } from "../helpers/ntp.js";
+import { HTTPS_HOST, PASSWORD, PLATFORMS, picoBuild, runOnNewNetwork as run, SSID, testPki } from "../helpers/pico.js";
 
 // Each test may build its program first (minutes on a cold cache, on 2 shared cores).
 vi.setConfig({ testTimeout: 30 * 60_000 });
-
-/** Runs `artifact` on a fresh network; the output is collected. */
-async function run(artifact: string, net: NetworkOptions = {}, onOutput?: (all: string) => void) {
-  await using network = await createNetwork({ device: false, ...net });
-  let out = "";
-  const result = await runPicoProgram(network, artifact, {
-    ssid: SSID,
-    password: PASSWORD,
-    stdout: (t) => {
-      out += t;
-      onOutput?.(out);
-    },
-    signal: AbortSignal.timeout(60_000),
-  });
-  return { ...result, out, network };
-}
 
 async function echoServer() {
   const server = createServer((c) => {
@@ -112,29 +97,14 @@ describe.each(PLATFORMS)("Pico programs, %s", (platform) => {
 
   it("the NTP client asks pool.ntp.org, which --connect-to and --resolve point at a local server", async () => {
     const [artifact] = await picoBuild("ntp_client", platform, ["ntp_client"]);
-    const server = createSocket("udp4");
-    server.bind(0, "127.0.0.1");
-    await once(server, "listening");
-    const when = Date.UTC(2026, 0, 2, 3, 4, 5) / 1000;
-    server.on("message", (m, from) => {
-      if (m.length !== 48 || (m[0]! & 7) !== 3) return;
-      const reply = Buffer.alloc(48);
-      reply[0] = 0x1c; // version 3, mode 4 (server)
-      reply[1] = 2; // stratum
-      reply.writeUInt32BE(when + 2208988800, 40);
-      server.send(reply, from.port, from.address);
-    });
-    try {
-      const port = server.address().port;
-      // The flow to pool.ntp.org:123 goes to port `port` of the same name, which resolves
-      // to 127.0.0.1: no real DNS is asked.
-      const r = await run(artifact!, { connectTo: [`pool.ntp.org:123::${port}`], resolve: [`pool.ntp.org:${port}:127.0.0.1`] });
-      expect(r.out).toContain("got ntp response");
-      expect(r.out).toContain("02/01/2026 03:04:05");
-      expect(r.exitCode).toBe(0);
-    } finally {
-      server.close();
-    }
+    await using ntp = await ntpResponder(Date.UTC(2026, 0, 2, 3, 4, 5) / 1000);
+    // The flow to pool.ntp.org:123 goes to port `ntp.port` of the same name, which resolves
+    // to 127.0.0.1: no real DNS is asked.
+    const r = await run(artifact!, { connectTo: [`pool.ntp.org:123::${ntp.port}`], resolve: [`pool.ntp.org:${ntp.port}:127.0.0.1`] });
+    expect(r.out).toContain("got ntp response");
+    expect(r.out).toContain("02/01/2026 03:04:05");
+    expect(r.exitCode).toBe(0);
+    expect(ntp.requests.map((q) => [q.version, q.mode])).toEqual([[3, 3]]);
   });
 
   it("the book's HTTPS client: blocking main loop, certificate verified, response printed", async () => {

@@ -47,6 +47,9 @@ pico_host_library(hardware_gpio SOURCES ${SDK}/hardware/gpio.c LINK pico_host_ru
 pico_host_library(hardware_adc SOURCES ${SDK}/hardware/adc.c LINK pico_host_runtime)
 pico_host_library(pico_unique_id SOURCES ${SDK}/pico_unique_id/unique_id.c
   INCLUDES ${SDK}/pico_unique_id/include LINK pico_host_runtime)
+pico_host_library(pico_rand SOURCES ${SDK}/pico_rand/rand.c INCLUDES ${SDK}/pico_rand/include LINK pico_host_runtime)
+pico_host_library(pico_aon_timer SOURCES ${SDK}/pico_aon_timer/aon_timer.c
+  INCLUDES ${SDK}/pico_aon_timer/include LINK pico_host_runtime)
 pico_host_library(pico_stdlib LINK pico_host_runtime pico_stdio pico_time hardware_gpio pico_platform pico_unique_id)
 
 # ---- async_context ----------------------------------------------------------------------
@@ -89,7 +92,7 @@ pico_host_library(pico_lwip_mbedtls
   SOURCES ${NATIVE}/tls/altcp_tls_36.c ${NATIVE}/tls/lmw_tls_keylog.c ${APPS}/altcp_tls/altcp_tls_mbedtls_mem.c ${SDK}/pico_mbedtls/pico_altcp_tls_hooks.c
   # (the adapter's compat headers and lwIP's private TLS headers: source properties would
   # not reach targets of the program's own directory, so they are on the interface)
-  INCLUDES ${NATIVE}/tls ${NATIVE}/tls/compat ${APPS}/altcp_tls
+  INCLUDES ${NATIVE}/tls ${NATIVE}/tls/compat ${APPS}/altcp_tls ${SDK}/pico_mbedtls/include
   LINK pico_lwip pico_mbedtls)
 
 # ---- cyw43_arch: the simulated Wi-Fi chip and its lwIP netif -------------------------------

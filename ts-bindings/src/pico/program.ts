@@ -50,7 +50,7 @@ export interface VirtualClock {
 }
 
 /** pico_host_config keys (native/pico-sdk/src/host/include/pico_host.h). */
-export const HOST_CFG = { SSID: 1, PASSWORD: 2, SEED: 3, MAC: 4, KEYLOG: 5 } as const;
+export const HOST_CFG = { SSID: 1, PASSWORD: 2, SEED: 3, MAC: 4, KEYLOG: 5, RANDOM_SOURCE: 6 } as const;
 /** The Wi-Fi chip's pins as the host seam numbers them (pico_host_gpio). */
 export const WL_GPIO_BASE = 64;
 

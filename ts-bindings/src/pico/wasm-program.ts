@@ -106,6 +106,7 @@ export class WasmProgram implements LinkEnd {
         if (key === HOST_CFG.SEED) return o.deterministic ? String(o.deterministic.seed) : undefined;
         if (key === HOST_CFG.MAC) return formatMac(this.mac);
         if (key === HOST_CFG.KEYLOG) return o.onKeyLog ? "1" : undefined;
+        if (key === HOST_CFG.RANDOM_SOURCE) return "node:crypto randomFillSync (Node's CSPRNG)"; // random() above
         return undefined;
       },
       gpio: (pin, value) => gpioEvent(o, pin, value !== 0),

@@ -38,6 +38,18 @@ void pico_random_fill(uint8_t *buf, size_t len) {
   }
 }
 
+const char *pico_random_source(void) {
+  static char text[96];
+  if (pico_deterministic()) {
+    char seed[32];
+    pico_host_config(PICO_HOST_CFG_SEED, seed, sizeof seed);
+    snprintf(text, sizeof text, "xorshift64* seeded with %s (deterministic mode: not random)", seed);
+  } else if (pico_host_config(PICO_HOST_CFG_RANDOM_SOURCE, text, sizeof text) <= 0) {
+    snprintf(text, sizeof text, "the host's random source");
+  }
+  return text;
+}
+
 uint32_t pico_random32(void) {
   uint32_t v;
   pico_random_fill((uint8_t *)&v, sizeof v);

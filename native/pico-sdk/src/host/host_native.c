@@ -263,6 +263,7 @@ int pico_host_config(int key, char *buf, size_t cap) {
                      : key == PICO_HOST_CFG_MAC ? "LWIP_PICO_MAC"
                      : key == PICO_HOST_CFG_KEYLOG ? "LWIP_PICO_KEYLOG" : NULL;
   const char *v = name ? getenv(name) : NULL;
+  if (key == PICO_HOST_CFG_RANDOM_SOURCE) v = "getrandom(2) (the Linux kernel's CSPRNG)"; /* pico_host_random */
   if (!v || cap == 0) return -1;
   int n = snprintf(buf, cap, "%s", v);
   return n < (int)cap ? n : (int)cap - 1;

@@ -48,6 +48,7 @@ enum {
   PICO_HOST_CFG_SEED = 3,     /* deterministic mode: the seed, decimal */
   PICO_HOST_CFG_MAC = 4,      /* the program's MAC, "28:cd:c1:xx:xx:xx" */
   PICO_HOST_CFG_KEYLOG = 5,   /* "1": the runner wants the TLS key log (pico_host_keylog) */
+  PICO_HOST_CFG_RANDOM_SOURCE = 6, /* what pico_host_random draws from, in words */
 };
 int pico_host_config(int key, char *buf, size_t cap);
 
@@ -72,6 +73,9 @@ void pico_set_background(void (*service)(void), double (*next_us)(void));
 /** Randomness for lwIP and Mbed TLS: the host's, or the seeded generator in deterministic mode. */
 void pico_random_fill(uint8_t *buf, size_t len);
 uint32_t pico_random32(void);
+/** What pico_random_fill draws from, in words (the runner's PICO_HOST_CFG_RANDOM_SOURCE,
+ *  or deterministic mode's generator with its seed). */
+const char *pico_random_source(void);
 /** Non-zero in deterministic mode. */
 int pico_deterministic(void);
 /** The program's MAC address (the runner's PICO_HOST_CFG_MAC, else 28:cd:c1:00:00:01). */
