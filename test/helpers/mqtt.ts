@@ -97,6 +97,8 @@ export interface BrokerOptions {
   key: string;
   /** Require a client certificate signed by this CA (PEM). */
   clientCa?: string;
+  /** Default: any free port. */
+  port?: number;
 }
 
 /** aedes on 127.0.0.1 behind TLS, recording what it sees. */
@@ -151,7 +153,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     seen.tlsErrors.push((err as NodeJS.ErrnoException).code ?? err.message);
     changed();
   });
-  server.listen(0, "127.0.0.1");
+  server.listen(options.port ?? 0, "127.0.0.1");
   await once(server, "listening");
 
   return {
