@@ -2,10 +2,12 @@
 // behind TLS on loopback. The checks look at what the broker saw: the client's id, its
 // subscriptions, what it published and with which payloads, the certificate it presented,
 // and how it left; and at the LED the program switched on a command sent from the broker.
-import { createTestCa } from "../../ts-bindings/src/node/testca.js";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { createTestCa } from "../../ts-bindings/src/node/testca.js";
 import { describe, expect, it, vi } from "vitest";
 
 import { createNetwork } from "../../ts-bindings/src/network.js";
@@ -128,5 +130,35 @@ describe.each(PLATFORMS)("Pico MQTT client, %s", (platform) => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("Pico MQTT client, as a user runs it", () => {
+  it("npm run pico -- mqtt_client -D MQTT_CA_FILE=<relative path> --connect-to ... (scripts/pico.ts)", async () => {
+    const pki = mqttPki();
+    // The configuration the WASM tests above build: the script finds it up to date.
+    await picoBuild("mqtt_client", "wasm", ["mqtt_client"], { MQTT_CA_FILE: pki.ca });
+    await using broker = await startBroker({ cert: pki.brokerCert, key: pki.brokerKey });
+    const args = ["--import", "tsx", "scripts/pico.ts", "mqtt_client", "-D", `MQTT_CA_FILE=${relative(process.cwd(), pki.ca)}`,
+      "--connect-to", `${MQTT_SERVER}:${MQTT_PORT}:127.0.0.1:${broker.port}`];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += String(d)));
+    child.stderr.on("data", (d) => (out += String(d)));
+    const exited = once(child, "exit");
+    const ended = new AbortController();
+    void exited.then(() => ended.abort(new Error("the program ended")));
+    const signal = AbortSignal.any([ended.signal, AbortSignal.timeout(120_000)]);
+    try {
+      await ledSession(broker, signal);
+    } catch (e) {
+      child.kill();
+      throw new Error(`${String(e)}\noutput:\n${out}`);
+    }
+    const [code] = await exited;
+    expect(out).toContain("lwip-pico: LED on");
+    expect(out).toContain("test passed");
+    expect(publishedBy(broker.seen, `${PREFIX}/led/state`)).toEqual(["on"]);
+    expect(code).toBe(0);
   });
 });
