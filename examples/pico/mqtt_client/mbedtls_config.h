@@ -1,0 +1,4 @@
+#ifndef MBEDTLS_CONFIG_H
+#define MBEDTLS_CONFIG_H
+#include "mbedtls_config_common.h"
+#endif
