@@ -1,6 +1,6 @@
 // The LED console program, natively and in WASM: stdin pushed through a PicoInput (what
-// the playground's terminal uses) reaches getchar_timeout_us, and the Wi-Fi LED's changes
-// reach onLed.
+// the playground's terminal uses) reaches getchar_timeout_us, the Wi-Fi LED's changes
+// reach onLed, and onStart comes before the program's first output.
 import { describe, expect, it, vi } from "vitest";
 
 import { createNetwork } from "../../ts-bindings/src/network.js";
@@ -15,6 +15,8 @@ describe.each(PLATFORMS)("the LED console, %s", (platform) => {
     const [artifact] = await picoBuild("led_console", platform, ["led_console"]);
     await using network = await createNetwork({ device: false });
     const stdin = new PicoInput();
+    let started = false;
+    let outputAfterStart = false;
     const led: boolean[] = [];
     let out = "";
     // A native program's LED changes come on their own pipe, its stdout on another: each
@@ -33,11 +35,13 @@ describe.each(PLATFORMS)("the LED console, %s", (platform) => {
       ssid: SSID,
       password: PASSWORD,
       stdin,
+      onStart: () => (started = true),
       onLed: (on) => {
         led.push(on);
         for (const w of ledWaiters.filter((w) => led.length >= w.n)) w.resolve();
       },
       stdout: (t) => {
+        if (!out) outputAfterStart = started;
         out += t;
         for (const w of waiters.filter((w) => out.includes(w.text))) w.resolve();
       },
@@ -45,6 +49,7 @@ describe.each(PLATFORMS)("the LED console, %s", (platform) => {
     });
     done.catch(() => {});
     await Promise.race([seen("Type a command"), done]);
+    expect(outputAfterStart, "onStart comes before the first output").toBe(true);
     await Promise.race([ledChanges(1), done]);
     expect(led).toEqual([true]);
     stdin.write("status\n");

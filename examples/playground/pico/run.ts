@@ -82,20 +82,16 @@ export async function runPico(): Promise<void> {
     ui.terminalInput.disabled = false;
     ui.picoFetch.disabled = false;
     const t0 = performance.now();
-    let first = true;
     const exit = await runPicoModule(run.network, { glueUrl: `${PROGRAM_DIR}${program.id}.js`, wasm: `${PROGRAM_DIR}${program.id}.wasm` }, {
       ssid: settings.ssid,
       password: settings.password,
       stdin: run.stdin,
-      stdout: (text) => {
-        if (first) {
-          // The first line is printed at the top of main: load, compile and start took this.
-          first = false;
-          ui.app.dataset.msToMain = (performance.now() - t0).toFixed(0);
-          setStatus("running", `${program.title} running`);
-        }
-        print(text);
+      onStart: () => {
+        // Fetching, compiling and instantiating the module took this.
+        ui.app.dataset.msToMain = (performance.now() - t0).toFixed(0);
+        setStatus("running", `${program.title} running`);
       },
+      stdout: (text) => print(text),
       stderr: (text) => log.add(`program stderr: ${text.replace(/\n$/, "")}`),
       onLed: setLed,
       signal: controller.signal,

@@ -48,6 +48,7 @@ export async function runNative(network: Network, path: string, options: PicoRun
     await listener.close();
     throw new LmwError("ERR_PICO_START", `cannot start ${path}: ${(e as Error).message}`, { layer: "api", cause: e });
   }
+  if (options.onStart) child.once("spawn", options.onStart);
   const stdin = options.stdin;
   let forwardStdin: ((chunk: Uint8Array | string) => void) | undefined;
   if (stdin && child.stdin) {

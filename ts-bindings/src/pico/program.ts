@@ -20,6 +20,8 @@ export interface PicoRunOptions {
   onLed?: (on: boolean) => void;
   /** Any other output pin: RP2040 GPIO 0-29, or the Wi-Fi chip's 64 + n. */
   onGpio?: (pin: number, value: boolean) => void;
+  /** main() is about to run: the program is loaded (WASM: instantiated; native: spawned). */
+  onStart?: () => void;
   /** Stops the program; runPicoProgram then rejects with ERR_ABORTED. */
   signal?: AbortSignal;
   /** The simulated access point. Without `ssid` it accepts any SSID and password. */

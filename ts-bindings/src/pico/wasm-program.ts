@@ -208,6 +208,7 @@ export class WasmProgram implements LinkEnd {
       // main starts when the scheduler says (as a wait at time 0): one program at a time.
       await new Promise<void>((resolve) => clock.sleep(this.id, 0, false, resolve));
     }
+    o.onStart?.();
     try {
       const code = await mod.ccall("main", "number", ["number", "number"], [0, 0], { async: true });
       return { exitCode: code & 0xff };
