@@ -4,6 +4,7 @@
 // typed in), the Wi-Fi LED, Stop, the packet view and the capture, and a server program
 // reached from the page's own device. Screenshots at 1280x900 and phone width in
 // test-artifacts/.
+import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
@@ -155,6 +156,23 @@ describe("playground's Pico program mode in Chromium", () => {
     expect(await page.getByTestId("terminal-input").isDisabled()).toBe(true);
   });
 
+  it("sends the UDP beacon's datagrams to a local UDP socket through the relay", async () => {
+    const sink = createSocket("udp4");
+    sink.bind(0, "127.0.0.1");
+    await once(sink, "listening");
+    const got: string[] = [];
+    sink.on("message", (m) => got.push(String(m)));
+    try {
+      await choose("udp_sender", { port: String(sink.address().port) });
+      await page.getByTestId("pico-run").click();
+      expect(await finished()).toBe("done");
+      expect(await page.getByTestId("terminal").textContent()).toContain("sent beacon 3");
+      await expect.poll(() => got).toEqual(["beacon 1", "beacon 2", "beacon 3"]);
+    } finally {
+      sink.close();
+    }
+  });
+
   it("stops a running program", async () => {
     await choose("led_console");
     await page.getByTestId("pico-run").click();
@@ -165,6 +183,8 @@ describe("playground's Pico program mode in Chromium", () => {
     expect(await page.getByTestId("error-code").textContent()).toBe("ERR_ABORTED");
     expect(await page.getByTestId("status").textContent()).toBe("stopped");
     expect(await page.getByTestId("pico-run").isEnabled()).toBe(true);
+    expect(await page.getByTestId("pico-led").getAttribute("data-on")).toBe("false");
+    expect(await page.getByTestId("terminal-input").isDisabled()).toBe(true);
     await shoot("stopped");
   });
 

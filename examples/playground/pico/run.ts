@@ -101,6 +101,8 @@ export async function runPico(): Promise<void> {
     setStatus(exit.exitCode === 0 ? "done" : "error", `exited with ${exit.exitCode}`);
   } catch (e) {
     failed = true;
+    // Stopped: the board is off, and so is its LED.
+    if (controller.signal.aborted) setLed(false);
     await showError(e, { host: program.dials?.host ?? DEVICE_IP, port: String(program.dials?.port ?? ""), relay: shimUrl(), capture: rec.capture });
     print(`\n[${(e as { code?: string }).code ?? "error"}]\n`, "exit");
     console.error(e);
