@@ -173,6 +173,37 @@ describe("playground's Pico program mode in Chromium", () => {
     }
   });
 
+  it("runs a program through the library's own runPicoModule (the page's lmw global), and names a missing one", async () => {
+    const r = await page.evaluate(async () => {
+      const lmw = (globalThis as unknown as { lmw: typeof import("../../ts-bindings/src/index.browser.js") & { shimUrl(): string } }).lmw;
+      const net = await lmw.createNetwork({ dialer: new lmw.WispDialer({ url: lmw.shimUrl() }), device: false });
+      try {
+        const stdin = new lmw.PicoInput();
+        let out = "";
+        const exit = await lmw.runPicoModule(net, { glueUrl: "pico/led_console.js", wasm: "pico/led_console.wasm" }, {
+          ssid: "picow-lab",
+          password: "secret123",
+          stdin,
+          stdout: (t) => {
+            out += t;
+            if (t.includes("Type a command")) stdin.write("status\nquit\n");
+          },
+        });
+        const missing = await lmw.runPicoModule(net, { glueUrl: "pico/no_such_program.js", wasm: "pico/no_such_program.wasm" }).then(
+          () => "ran",
+          (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+        );
+        return { exit, out, missing };
+      } finally {
+        await net.close();
+      }
+    });
+    expect(r.exit).toEqual({ exitCode: 0 });
+    expect(r.out).toContain("led on, address 10.0.2.15");
+    expect(r.out).toContain("bye");
+    expect(r.missing).toMatch(/^ERR_PICO_START: cannot load .*no_such_program/);
+  });
+
   it("stops a running program", async () => {
     await choose("led_console");
     await page.getByTestId("pico-run").click();

@@ -11,9 +11,13 @@ import { showError } from "../views/error.js";
 import { log } from "../views/log.js";
 import { formatBytes, resetResults } from "../views/response.js";
 import { PROGRAM_DIR, moduleSize, paramValues, saveFragment, selected } from "./form.js";
-import { DEVICE_IP, PAGE_DEVICE_IP, runSettings } from "./programs.js";
+import { DEVICE_IP, PAGE_DEVICE_IP, runSettings, type BundledProgram } from "./programs.js";
+
+/** The terminal keeps this much of the output; older text goes. */
+const MAX_TERMINAL_CHARS = 256 * 1024;
 
 interface Running {
+  program: BundledProgram;
   controller: AbortController;
   network?: Network;
   stdin: PicoInput;
@@ -28,11 +32,18 @@ function serverCa(): Promise<string | undefined> {
   return caPem;
 }
 
+let terminalChars = 0;
+
 function print(text: string, className?: string): void {
   const t = ui.terminal;
   const stick = t.scrollTop + t.clientHeight >= t.scrollHeight - 4;
   if (className) t.append(el("span", text, className));
   else t.append(text);
+  terminalChars += text.length;
+  while (terminalChars > MAX_TERMINAL_CHARS && t.firstChild) {
+    terminalChars -= t.firstChild.textContent?.length ?? 0;
+    t.firstChild.remove();
+  }
   if (stick) t.scrollTop = t.scrollHeight;
 }
 
@@ -49,14 +60,16 @@ export async function runPico(): Promise<void> {
   if (running) return;
   const program = selected();
   const controller = new AbortController();
-  const run: Running = { controller, stdin: new PicoInput() };
+  const run: Running = { program, controller, stdin: new PicoInput() };
   running = run;
   saveFragment();
   ui.picoRun.disabled = true;
   ui.picoStop.disabled = false;
   ui.app.dataset.state = "running";
   resetResults();
+  ui.picoProgram.disabled = true;
   ui.terminal.textContent = "";
+  terminalChars = 0;
   delete ui.terminal.dataset.exit;
   setLed(false);
   selectTab("pane", "response");
@@ -112,6 +125,7 @@ export async function runPico(): Promise<void> {
     await run.network?.close().catch((e: unknown) => console.warn("closing the network:", e));
     rec.finish(`pico-${program.id}.pcap`);
     running = undefined;
+    ui.picoProgram.disabled = false;
     ui.picoRun.disabled = false;
     ui.picoStop.disabled = true;
     ui.app.dataset.state = failed ? "error" : "done";
@@ -131,7 +145,7 @@ export function sendLine(): void {
  *  path, or a TCP line sent and its echo read back. Shows what came back. */
 export async function fetchFromDevice(): Promise<void> {
   const net = running?.network;
-  const s = selected().serves;
+  const s = running?.program.serves;
   if (!net || !s) return;
   const out = ui.picoFetchResult;
   out.hidden = false;

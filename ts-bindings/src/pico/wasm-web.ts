@@ -1,5 +1,5 @@
 // runPicoModule(network, source, options): a WASM Pico program (built by `lwip-pico build`
-// or buildPicoProgram, platform wasm) in a browser page or worker. The glue (`<name>.js`,
+// or buildPicoProgram, platform wasm) in a browser page (in a worker: pass the factory). The glue (`<name>.js`,
 // MODULARIZE, ENVIRONMENT=node,web) is loaded as a classic <script> from its URL - no
 // eval, so a page with a Content-Security-Policy of script-src 'self' can run programs -
 // or its factory is given; the module is fetched and compiled once per URL.
@@ -15,7 +15,7 @@ const GLUE_GLOBAL = "createPicoProgram";
 export interface PicoModuleSource {
   /** The URL of the program's glue (`<name>.js`); or give `factory`. */
   glueUrl?: string | URL;
-  /** The glue's factory, already loaded (a bundler's import, a worker's importScripts). */
+  /** The glue's factory, already loaded (a worker's importScripts, a bundler's import). */
   factory?: PicoFactory;
   /** The module: its URL (fetched and compiled once per URL), its bytes, or compiled. */
   wasm: string | URL | Uint8Array | ArrayBuffer | WebAssembly.Module;
@@ -29,33 +29,29 @@ let glueQueue: Promise<unknown> = Promise.resolve();
 function loadGlue(url: string): Promise<PicoFactory> {
   let p = glues.get(url);
   if (!p) {
-    if (typeof document === "undefined") {
-      // A worker: importScripts runs a classic script in the worker's global scope.
-      p = Promise.resolve().then(() => {
-        (globalThis as unknown as { importScripts(u: string): void }).importScripts(url);
-        return takeGlobal(url);
-      });
-    } else {
-      const load = () => new Promise<PicoFactory>((resolve, reject) => {
-        const script = document.createElement("script");
-        script.src = url;
-        script.onload = () => {
-          script.remove();
-          try {
-            resolve(takeGlobal(url));
-          } catch (e) {
-            reject(e);
-          }
-        };
-        script.onerror = () => {
-          script.remove();
-          reject(new Error(`the script ${url} did not load`));
-        };
-        document.head.append(script);
-      });
-      p = glueQueue.then(load, load);
-      glueQueue = p.catch(() => {});
-    }
+    const load = () => new Promise<PicoFactory>((resolve, reject) => {
+      if (typeof document === "undefined") {
+        reject(new Error("glueUrl needs a page (a document); elsewhere (a worker) pass the glue's factory"));
+        return;
+      }
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => {
+        script.remove();
+        try {
+          resolve(takeGlobal(url));
+        } catch (e) {
+          reject(e);
+        }
+      };
+      script.onerror = () => {
+        script.remove();
+        reject(new Error(`the script ${url} did not load`));
+      };
+      document.head.append(script);
+    });
+    p = glueQueue.then(load, load);
+    glueQueue = p.catch(() => {});
     glues.set(url, p);
     p.catch(() => glues.delete(url));
   }
