@@ -4,14 +4,13 @@
 // typed in), the Wi-Fi LED, Stop, the packet view and the capture, and a server program
 // reached from the page's own device. Screenshots at 1280x900 and phone width in
 // test-artifacts/.
-import { createSocket } from "node:dgram";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { createServer, type AddressInfo, type Server } from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createShim, type Shim } from "../../ts-bindings/src/shim/server.js";
+import { udpSink } from "../helpers/echo.js";
 import { HTTPS_HOST, testPki } from "../helpers/pico.js";
 import { DESKTOP, openTab, screenshot, screenshotBoth, startBrowser, type Browser } from "./playground-setup.js";
 
@@ -157,17 +156,13 @@ describe("playground's Pico program mode in Chromium", () => {
   });
 
   it("sends the UDP beacon's datagrams to a local UDP socket through the relay", async () => {
-    const sink = createSocket("udp4");
-    sink.bind(0, "127.0.0.1");
-    await once(sink, "listening");
-    const got: string[] = [];
-    sink.on("message", (m) => got.push(String(m)));
+    const sink = await udpSink();
     try {
-      await choose("udp_sender", { port: String(sink.address().port) });
+      await choose("udp_sender", { port: String(sink.port) });
       await page.getByTestId("pico-run").click();
       expect(await finished()).toBe("done");
       expect(await page.getByTestId("terminal").textContent()).toContain("sent beacon 3");
-      await expect.poll(() => got).toEqual(["beacon 1", "beacon 2", "beacon 3"]);
+      await expect.poll(() => sink.got).toEqual(["beacon 1", "beacon 2", "beacon 3"]);
     } finally {
       sink.close();
     }
