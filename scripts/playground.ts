@@ -74,8 +74,9 @@ async function main(): Promise<number> {
       // as in the tests: the same -D values, so the same cached builds.
       const t1 = performance.now();
       try {
-        await buildBundledPrograms(`${dist}pico`, testPki(), (line) => process.stdout.write(`${line}\n`));
-        process.stdout.write(`built the Pico programs in ${((performance.now() - t1) / 1000).toFixed(1)} s\n`);
+        const { failed } = await buildBundledPrograms(`${dist}pico`, testPki(), (line) => process.stdout.write(`${line}\n`));
+        const n = Object.keys(failed).length;
+        process.stdout.write(`built the Pico programs in ${((performance.now() - t1) / 1000).toFixed(1)} s${n ? ` (${n} not built: ${Object.keys(failed).join(", ")})` : ""}\n`);
       } catch (e) {
         process.stderr.write(`the Pico programs were not built (Pico program mode will have none): ${(e as Error).message}\n`);
       }

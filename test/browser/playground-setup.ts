@@ -149,7 +149,10 @@ export async function startBrowser(options: { pico?: boolean } = {}): Promise<Br
   const work = mkdtempSync(join(tmpdir(), "lmw-browser-"));
   const dist = join(work, "dist");
   await buildPlayground(dist);
-  if (options.pico) await buildBundledPrograms(join(dist, "pico"), testPki());
+  if (options.pico) {
+    const { failed } = await buildBundledPrograms(join(dist, "pico"), testPki());
+    if (Object.keys(failed).length) throw new Error(`Pico programs not built:\n${Object.entries(failed).map(([id, why]) => `${id}: ${why}`).join("\n")}`);
+  }
   const context = await chromium.launchPersistentContext(join(work, "profile"), {
     executablePath: CHROMIUM,
     headless: true,
