@@ -2,12 +2,17 @@
 // serves it from the shim, so the page and its Wisp endpoint share one origin - which is
 // exactly what the shim's default Origin policy allows.
 //
-//   npm run playground -- [--port 8080] [--host 127.0.0.1] [--allow-loopback] [--allow-private] [--no-build]
+// The bundled Pico programs (examples/playground/pico/programs.ts) are built to WASM and
+// served beside the page (pico/), for its Pico program mode.
+//
+//   npm run playground -- [--port 8080] [--host 127.0.0.1] [--allow-loopback] [--allow-private] [--no-build] [--no-pico]
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createShim, jsonLineLogger } from "../ts-bindings/src/shim/server.js";
+import { buildBundledPrograms } from "../examples/playground/pico/build.js";
+import { testPki } from "../test/helpers/pico.js";
 
 const HELP = `Usage: npm run playground -- [options]
 
@@ -18,6 +23,7 @@ Builds examples/playground with Vite and serves it, with the Wisp shim at /wisp/
   --allow-loopback    let the page reach servers on 127/8 and ::1 (local test servers)
   --allow-private     let the page reach RFC 1918 / link-local / unique-local addresses
   --no-build          serve the existing build as it is
+  --no-pico           do not build the bundled Pico programs (Pico program mode then has none)
   --out-dir <dir>     where the build goes and is served from (default examples/playground/dist)
   --verbose           log every stream (JSON lines on stderr)
   -h, --help          this text
@@ -36,6 +42,7 @@ async function main(): Promise<number> {
         "allow-loopback": { type: "boolean", default: false },
         "allow-private": { type: "boolean", default: false },
         "no-build": { type: "boolean", default: false },
+        "no-pico": { type: "boolean", default: false },
         "out-dir": { type: "string" },
         verbose: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -62,6 +69,18 @@ async function main(): Promise<number> {
     const t0 = performance.now();
     await build({ configFile: `${root}vite.config.ts`, logLevel: "warn", build: { outDir: dist, emptyOutDir: true } });
     process.stdout.write(`built ${dist} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    if (!values["no-pico"]) {
+      // The programs' certificates and compiled-in CA are the test PKI's (build/pico/test-pki),
+      // as in the tests: the same -D values, so the same cached builds.
+      const t1 = performance.now();
+      try {
+        const { failed } = await buildBundledPrograms(`${dist}pico`, testPki(), (line) => process.stdout.write(`${line}\n`));
+        const n = Object.keys(failed).length;
+        process.stdout.write(`built the Pico programs in ${((performance.now() - t1) / 1000).toFixed(1)} s${n ? ` (${n} not built: ${Object.keys(failed).join(", ")})` : ""}\n`);
+      } catch (e) {
+        process.stderr.write(`the Pico programs were not built (Pico program mode will have none): ${(e as Error).message}\n`);
+      }
+    }
   }
   if (!existsSync(`${dist}index.html`)) {
     process.stderr.write(`${dist}index.html is missing: run without --no-build\n`);

@@ -66,8 +66,9 @@ set(PICO_EM_LINK_FLAGS
   -sASYNCIFY_STACK_SIZE=65536 # unwinding saves the locals of every frame up to main
   -sMODULARIZE=1
   -sEXPORT_NAME=createPicoProgram
-  -sEXPORT_ES6=0            # CommonJS glue, loaded by the runner with wasmBinary (Node 20)
-  -sENVIRONMENT=node,web
+  -sEXPORT_ES6=0            # classic glue: Node evaluates it as CommonJS (wasm-node.ts), a
+                            # page loads it as a <script> (wasm-web.ts; no eval, CSP-friendly)
+  -sENVIRONMENT=node,web    # one artifact for lwip-pico run and the playground
   -sFILESYSTEM=0            # stdout through Module.print, stdin through the host seam
   -sALLOW_MEMORY_GROWTH=1
   -sINITIAL_MEMORY=16777216

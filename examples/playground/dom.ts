@@ -69,6 +69,25 @@ export const ui = {
   logCount: $("log-count"),
   downloadPcap: $<HTMLAnchorElement>("download-pcap"),
   downloadKeylog: $<HTMLAnchorElement>("download-keylog"),
+  // Pico program mode
+  picoForm: $<HTMLFormElement>("pico-form"),
+  picoProgram: $<HTMLSelectElement>("pico-program"),
+  picoDescription: $("pico-description"),
+  picoParams: $("pico-params"),
+  picoRun: $<HTMLButtonElement>("pico-run"),
+  picoStop: $<HTMLButtonElement>("pico-stop"),
+  picoMissing: $("pico-missing"),
+  picoDevice: $<HTMLFieldSetElement>("pico-device"),
+  picoPageIp: $("pico-page-ip"),
+  picoTarget: $("pico-target"),
+  picoSend: $<HTMLInputElement>("pico-send"),
+  picoSendLabel: $("pico-send-label"),
+  picoFetch: $<HTMLButtonElement>("pico-fetch"),
+  picoFetchResult: $("pico-fetch-result"),
+  picoLed: $("pico-led"),
+  terminal: $("terminal"),
+  terminalForm: $<HTMLFormElement>("terminal-form"),
+  terminalInput: $<HTMLInputElement>("terminal-input"),
 };
 
 export const viewRadios = [...document.querySelectorAll<HTMLInputElement>('input[name="view"]')];

@@ -11,6 +11,8 @@ import * as lmw from "../../ts-bindings/src/index.browser.js";
 import { BUNDLED_CA_COUNT, VERSION } from "../../ts-bindings/src/index.browser.js";
 import { toCommand } from "./command.js";
 import { $, selectTab, shimUrl, ui, viewRadios } from "./dom.js";
+import { initForm, loadBuilt, saveFragment, startsInPicoMode } from "./pico/form.js";
+import { fetchFromDevice, runPico, sendLine, stopPico } from "./pico/run.js";
 import { run, stop } from "./run.js";
 import { PRESETS, fromLocation, readForm, saveToLocation, shareLink, writeForm } from "./state.js";
 import { showBody } from "./views/body.js";
@@ -103,19 +105,39 @@ for (const list of document.querySelectorAll<HTMLElement>('[role="tablist"]')) {
 }
 
 // ---- modes ----------------------------------------------------------------------------
-// "HTTP request" is the page above. "Pico program" is the seam for running a bundled Pico W
-// program (the lwip-pico runner): its own request pane (program, parameters), a terminal
-// tab (stdout, stdin) and the LED would plug in here, sharing the Packets and Log tabs.
-// Until that runner lands its button stays disabled.
+// "HTTP request" is the page above. "Pico program" (pico/) runs a bundled Pico W program:
+// its own form on the left, a Terminal tab (stdout, stdin) and the LED on the right, and
+// the same Packets and Log tabs and downloads.
 type Mode = "http" | "pico";
 function setMode(mode: Mode): void {
   document.body.dataset.mode = mode;
   for (const b of document.querySelectorAll<HTMLButtonElement>(".modes [role=tab]")) {
     b.setAttribute("aria-selected", String(b.id === `mode-${mode}`));
   }
+  const tab = document.querySelector<HTMLElement>('[role="tab"][data-tab][aria-selected="true"]')?.dataset.tab;
+  if (mode === "pico") {
+    if (tab !== "packets" && tab !== "log") selectTab("tab", "terminal");
+    saveFragment();
+  } else {
+    if (tab === "terminal") selectTab("tab", "body");
+    saveToLocation();
+  }
 }
 for (const m of ["http", "pico"] as const) $(`mode-${m}`).addEventListener("click", () => setMode(m));
-setMode("http");
+initForm();
+setMode(startsInPicoMode() ? "pico" : "http");
+void loadBuilt();
+
+ui.picoForm.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  void runPico();
+});
+ui.picoStop.addEventListener("click", stopPico);
+ui.picoFetch.addEventListener("click", () => void fetchFromDevice());
+ui.terminalForm.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  sendLine();
+});
 
 // ---- ways forward from a certificate error --------------------------------------------
 

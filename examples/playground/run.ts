@@ -6,16 +6,12 @@
 // Redirects are followed here, hop by hop (redirect: "manual"), so that every hop is
 // shown with its own timeline.
 import {
-  CaptureDecoder,
-  KeyLog,
-  PcapWriter,
   WispDialer,
   concatBytes,
   createNetwork,
   runCClient,
   socketInfoOf,
   type FetchTiming,
-  type LogEntry,
   type Network,
 } from "../../ts-bindings/src/index.browser.js";
 import { selectTab, setStatus, shimUrl, ui } from "./dom.js";
@@ -23,9 +19,8 @@ import { readForm, saveToLocation, type RequestState } from "./state.js";
 import { showBodyResult } from "./views/body.js";
 import { showError } from "./views/error.js";
 import { addHop } from "./views/hops.js";
-import { log } from "./views/log.js";
-import { addFrame, packets, startCapture } from "./views/packets.js";
-import { formatBytes, offerDownload, resetResults, showHeaders, showProgress } from "./views/response.js";
+import { startRecording } from "./recording.js";
+import { formatBytes, resetResults, showHeaders, showProgress } from "./views/response.js";
 import { phasesOf } from "./views/timeline.js";
 import { showTls } from "./views/tls.js";
 
@@ -169,10 +164,8 @@ export async function run(): Promise<void> {
 
   const s = readForm();
   saveToLocation();
-  const capture = new CaptureDecoder();
-  startCapture(capture);
-  const pcap = new PcapWriter();
-  const keylog = new KeyLog();
+  const rec = startRecording((e) => s.debug || e.source === "assert");
+  const capture = rec.capture;
   let network: Network | undefined;
 
   try {
@@ -180,18 +173,8 @@ export async function run(): Promise<void> {
       dialer: new WispDialer({ url: shimUrl() }),
       tls: { ca: s.ca || undefined, dangerouslySkipVerification: !s.verify, keylog: true },
       debug: s.debug ? { lwip: true, mbedtls: 3 } : undefined,
-      onFrame: (frame, _from, timeMs) => {
-        pcap.add(frame, timeMs);
-        addFrame(capture.add(frame, timeMs));
-      },
-      onLog: (e: LogEntry) => {
-        if (e.source === "keylog") {
-          keylog.add(e.text);
-          capture.addKeyLogLine(e.text);
-        } else if (s.debug || e.source === "assert") {
-          log.add(`${e.stack} ${e.source}: ${e.text.replace(/\n$/, "")}`);
-        }
-      },
+      onFrame: rec.onFrame,
+      onLog: rec.onLog,
     });
     if (s.client === "c") await runC(network, s, ctl.signal);
     else await runFetch(network, s, ctl.signal);
@@ -210,10 +193,7 @@ export async function run(): Promise<void> {
     console.error(e);
   } finally {
     await network?.close().catch((e: unknown) => console.warn("closing the network:", e));
-    packets.flush();
-    log.flush();
-    offerDownload(ui.downloadPcap, pcap.bytes(), "application/vnd.tcpdump.pcap");
-    if (keylog.lines.length) offerDownload(ui.downloadKeylog, keylog.text(), "text/plain");
+    rec.finish("lwip-device.pcap");
     controller = undefined;
     ui.run.disabled = false;
     ui.stop.disabled = true;

@@ -8,7 +8,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { buildBundledPrograms } from "../../examples/playground/pico/build.js";
 import { Pki, type Cert } from "../helpers/pki.js";
+import { testPki } from "../helpers/pico.js";
 import { buildPlayground, CHROMIUM, CHROMIUM_ARGS, repo } from "./helpers.js";
 
 export const artifacts = join(repo, "test-artifacts");
@@ -139,12 +141,18 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Builds the page into a temp dir and starts Chromium (a fresh profile). */
-export async function startBrowser(): Promise<Browser> {
+/** Builds the page into a temp dir and starts Chromium (a fresh profile). `pico`: also
+ *  the bundled Pico programs, into <dist>/pico as `npm run playground` serves them (cached
+ *  builds under build/pico, the same configurations as test/pico's). */
+export async function startBrowser(options: { pico?: boolean } = {}): Promise<Browser> {
   requireChromium();
   const work = mkdtempSync(join(tmpdir(), "lmw-browser-"));
   const dist = join(work, "dist");
   await buildPlayground(dist);
+  if (options.pico) {
+    const { failed } = await buildBundledPrograms(join(dist, "pico"), testPki());
+    if (Object.keys(failed).length) throw new Error(`Pico programs not built:\n${Object.entries(failed).map(([id, why]) => `${id}: ${why}`).join("\n")}`);
+  }
   const context = await chromium.launchPersistentContext(join(work, "profile"), {
     executablePath: CHROMIUM,
     headless: true,
@@ -168,6 +176,23 @@ export async function startBrowser(): Promise<Browser> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, `${name}.png`) });
+}
+
+/** One view at both sizes, `<name>.png` and `<name>-phone.png`; the phone shot shows the
+ *  response pane's tab `tab`. Checks that a phone never scrolls sideways. */
+export async function screenshotBoth(page: Page, name: string, tab?: string): Promise<void> {
+  await page.setViewportSize(DESKTOP);
+  if (tab) await openTab(page, tab);
+  await screenshot(page, name);
+  await page.setViewportSize(PHONE);
+  if (tab) await openTab(page, tab);
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
+  if (scrollWidth > clientWidth) throw new Error(`${name}: the page scrolls sideways at phone width (${scrollWidth} > ${clientWidth})`);
+  await screenshot(page, `${name}-phone`);
+  await page.setViewportSize(DESKTOP);
 }
 
 /** Fills the URL, presses Run and waits until the run is over; returns the app's state. */

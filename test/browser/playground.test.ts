@@ -10,7 +10,7 @@ import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createShim, type Shim } from "../../ts-bindings/src/shim/server.js";
 import { repo } from "./helpers.js";
-import { DESKTOP, PHONE, openTab, runOk, runRequest, screenshot, startBrowser, startOrigin, type Browser, type Origin } from "./playground-setup.js";
+import { DESKTOP, PHONE, openTab, runOk, runRequest, screenshot, screenshotBoth, startBrowser, startOrigin, type Browser, type Origin } from "./playground-setup.js";
 
 const run = promisify(execFile);
 
@@ -37,20 +37,7 @@ describe("playground in Chromium", () => {
   });
 
   /** Each view at both sizes; the phone shot shows the response pane's tab. */
-  async function shoot(name: string, tab?: string): Promise<void> {
-    await page.setViewportSize(DESKTOP);
-    if (tab) await openTab(page, tab);
-    await screenshot(page, `playground-${name}`);
-    await page.setViewportSize(PHONE);
-    if (tab) await openTab(page, tab);
-    const { scrollWidth, clientWidth } = await page.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      clientWidth: document.documentElement.clientWidth,
-    }));
-    expect(scrollWidth, `${name}: no sideways scrolling at phone width`).toBeLessThanOrEqual(clientWidth);
-    await screenshot(page, `playground-${name}-phone`);
-    await page.setViewportSize(DESKTOP);
-  }
+  const shoot = (name: string, tab?: string) => screenshotBoth(page, `playground-${name}`, tab);
 
   /** Clicks the server's Application Data frames in turn until one holds a record whose
    *  plaintext is the HTTP response; returns that record (or undefined). */
@@ -77,9 +64,10 @@ describe("playground in Chromium", () => {
     expect(res!.y).toBeLessThan(req!.y + 100);
     expect(await page.getByTestId("body").textContent()).toBe(origin.greeting);
     expect(await page.getByTestId("status").textContent()).toMatch(/^200/);
-    // The mode switch: HTTP now; the Pico program mode waits for its runner.
+    // The mode switch: HTTP by default; the Pico program mode (playground-pico.test.ts) beside it.
     expect(await page.getByTestId("mode-http").getAttribute("aria-selected")).toBe("true");
-    expect(await page.getByTestId("mode-pico").isDisabled()).toBe(true);
+    expect(await page.getByTestId("mode-pico").isEnabled()).toBe(true);
+    expect(await page.getByTestId("tab-terminal").isVisible()).toBe(false);
     // The tabs follow the arrow keys.
     await page.getByTestId("tab-body").focus();
     await page.keyboard.press("ArrowRight");

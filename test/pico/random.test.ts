@@ -15,7 +15,7 @@ vi.setConfig({ testTimeout: 30 * 60_000 });
 /** What feeds mbedtls_hardware_poll: the host seam's random source on each platform. */
 const SOURCES: Record<PicoPlatform, string> = {
   native: "getrandom(2) (the Linux kernel's CSPRNG)",
-  wasm: "node:crypto randomFillSync (Node's CSPRNG)",
+  wasm: "crypto.getRandomValues (the JavaScript runtime's CSPRNG)",
 };
 
 interface Draw {

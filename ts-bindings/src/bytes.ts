@@ -14,3 +14,11 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** Fills `buf` from the platform's CSPRNG (Web Crypto, in Node and browsers alike), in
+ *  pieces of 65536 bytes: getRandomValues refuses more in one call. */
+export function fillRandom(buf: Uint8Array): void {
+  for (let off = 0; off < buf.length; off += 65536) {
+    crypto.getRandomValues(buf.subarray(off, Math.min(buf.length, off + 65536)));
+  }
+}

@@ -33,3 +33,7 @@ export { BUNDLED_CA_COUNT } from "./ffi/generated/ca-bundle.js";
 export { VERSION } from "./ffi/generated/version.js";
 export { setModuleSource } from "./ffi/module.js";
 export { concatBytes } from "./bytes.js";
+export { runPicoModule } from "./pico/wasm-web.js";
+export type { PicoModuleSource } from "./pico/wasm-web.js";
+export { PicoInput } from "./pico/program.js";
+export type { PicoExit, PicoRunOptions, PicoStdin } from "./pico/program.js";

@@ -12,7 +12,6 @@ export { createTestCa } from "./node/testca.js";
 export { connectStreamLink, listenStreamLink, StreamLinkEnd } from "./link/stream-link.js";
 export type { StreamLinkAddress, StreamLinkListener } from "./link/stream-link.js";
 export { runPicoProgram } from "./pico/run.js";
-export type { PicoExit, PicoRunOptions } from "./pico/run.js";
 export { parseForward } from "./router/forward.js";
 export type { ActiveForward, ForwardRule } from "./router/forward.js";
 export type { TestCa, TestCaOptions } from "./node/testca.js";

@@ -42,6 +42,8 @@ const HINTS: Partial<Record<ErrorCode, Hint>> = {
   ERR_HTTP_NO_RESPONSE: () => "The server closed the connection without answering. Is it an HTTP server on that port (http vs https)?",
   ERR_HTTP_TOO_MANY_REDIRECTS: () => "The redirects go round: the Timing tab lists every hop.",
   ERR_ABORTED: () => "Stopped. What arrived until then is still in the tabs.",
+  ERR_PICO_START: () => "The program's files did not load from this server: `npm run playground` builds the bundled programs (it needs emcc) and serves them under pico/.",
+  ERR_PICO_TRAP: () => "The program trapped or panicked; its last lines of output are above and in the Terminal tab.",
 };
 
 /** The hint for a code (an LmwError's, or a name the page gives other errors), or "". */

@@ -2,6 +2,7 @@
 // timer scheduler and its event queue. C calls back only to queue events; this class
 // drains the queue after the C call has returned (a microtask later) and never re-enters
 // lwIP from inside a callback.
+import { fillRandom } from "../bytes.js";
 import { LmwError } from "../errors.js";
 import { LmwEvent, LmwLog } from "../ffi/generated/exports.js";
 import { Memory } from "../ffi/memory.js";
@@ -60,12 +61,6 @@ const LOG_SOURCES: Record<number, LogSource> = {
 
 const textDecoder = new TextDecoder();
 
-function defaultRandom(buf: Uint8Array): void {
-  for (let off = 0; off < buf.length; off += 65536) {
-    crypto.getRandomValues(buf.subarray(off, Math.min(buf.length, off + 65536)));
-  }
-}
-
 export type EventHandler = (kind: number, arg: number) => void;
 
 export class Stack implements AsyncDisposable {
@@ -107,7 +102,7 @@ export class Stack implements AsyncDisposable {
     const clock = options.clock ?? hostClock;
     const nowMs = options.nowMs ?? (() => clock.now());
     const wallTimeS = options.wallTimeS ?? (() => Date.now() / 1000);
-    const random = options.random ?? defaultRandom;
+    const random = options.random ?? fillRandom;
     let stack: Stack | undefined;
     const pendingLogs: [number, Uint8Array][] = [];
     const host: LmwHost = {

@@ -4,7 +4,7 @@
 // waits of deterministic mode). See native/pico-sdk/src/host/host_native.c.
 import { spawn, type ChildProcess } from "node:child_process";
 import { constants } from "node:os";
-import type { Duplex } from "node:stream";
+import { Readable, type Duplex } from "node:stream";
 import { createInterface } from "node:readline";
 import { LmwError } from "../errors.js";
 import { listenStreamLink, type StreamLinkEnd } from "../link/stream-link.js";
@@ -50,9 +50,14 @@ export async function runNative(network: Network, path: string, options: PicoRun
     await listener.close();
     throw new LmwError("ERR_PICO_START", `cannot start ${path}: ${(e as Error).message}`, { layer: "api", cause: e });
   }
-  if (options.stdin && child.stdin) {
-    options.stdin.pipe(child.stdin);
-    child.stdin.on("error", () => {}); // the program may exit without reading
+  if (options.onStart) child.once("spawn", options.onStart);
+  const stdin = options.stdin;
+  let forwardStdin: ((chunk: Uint8Array | string) => void) | undefined;
+  if (stdin && child.stdin) {
+    const sink = child.stdin;
+    sink.on("error", () => {}); // the program may exit without reading
+    if (stdin instanceof Readable) stdin.pipe(sink);
+    else stdin.on("data", (forwardStdin = (chunk) => void sink.write(chunk)));
   }
   child.stdout!.setEncoding("utf8");
   child.stdout!.on("data", (text: string) => {
@@ -121,6 +126,7 @@ export async function runNative(network: Network, path: string, options: PicoRun
     return { exitCode: code ?? 0 };
   } finally {
     options.signal?.removeEventListener("abort", abort);
+    if (forwardStdin) stdin?.off?.("data", forwardStdin);
     clock?.leave(id);
     attachment?.detach();
     end?.socket.destroy();

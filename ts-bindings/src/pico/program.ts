@@ -1,7 +1,7 @@
 // What a running Pico program looks like to the runner, whichever its kind (a WASM program
 // module in this process, or a native executable as a child): the options it is given,
-// how it ends, and the last lines of its output (a trap's error shows them).
-import type { Readable } from "node:stream";
+// how it ends, and the last lines of its output (a trap's error shows them). Nothing here
+// is Node's: the browser's runner (wasm-web.ts) takes the same options.
 
 /** How a program ended. `exitCode` is main's return value (or exit()'s argument). */
 export interface PicoExit {
@@ -13,8 +13,9 @@ export interface PicoRunOptions {
   stdout?: (text: string) => void;
   /** Diagnostics of the program's runtime (a native child's stderr), default process.stderr. */
   stderr?: (text: string) => void;
-  /** The program's stdin (getchar_timeout_us). */
-  stdin?: Readable;
+  /** The program's stdin (getchar_timeout_us): a Node Readable (process.stdin), a
+   *  PicoInput the caller writes into (a terminal in a page), or anything with on("data"). */
+  stdin?: PicoStdin;
   /** The Wi-Fi LED (CYW43_WL_GPIO_LED_PIN) turned on or off. */
   onLed?: (on: boolean) => void;
   /** Any other output pin: RP2040 GPIO 0-29, or the Wi-Fi chip's 64 + n. */
@@ -22,6 +23,8 @@ export interface PicoRunOptions {
   /** The TLS key log: one NSS key log line (Wireshark's format, no newline) per secret of
    *  every TLS connection the program makes or accepts. Unset: the program exports none. */
   onKeyLog?: (line: string) => void;
+  /** main() is about to run: the program is loaded (WASM: instantiated; native: spawned). */
+  onStart?: () => void;
   /** Stops the program; runPicoProgram then rejects with ERR_ABORTED. */
   signal?: AbortSignal;
   /** The simulated access point. Without `ssid` it accepts any SSID and password. */
@@ -47,6 +50,33 @@ export interface VirtualClock {
   started(id: number): void;
   /** The program is gone. */
   leave(id: number): void;
+}
+
+/** What a program's stdin must offer: "data" events of bytes or text. A Node Readable
+ *  fits, and so does PicoInput. */
+export interface PicoStdin {
+  on(event: "data", listener: (chunk: Uint8Array | string) => void): unknown;
+  off?(event: "data", listener: (chunk: Uint8Array | string) => void): unknown;
+}
+
+/** A stdin the caller pushes bytes or text into (what a terminal types), in any runtime. */
+export class PicoInput implements PicoStdin {
+  #listeners = new Set<(chunk: Uint8Array | string) => void>();
+
+  /** Sends `data` to the program (UTF-8 for text); read with getchar_timeout_us. */
+  write(data: Uint8Array | string): void {
+    for (const l of this.#listeners) l(data);
+  }
+
+  on(_event: "data", listener: (chunk: Uint8Array | string) => void): this {
+    this.#listeners.add(listener);
+    return this;
+  }
+
+  off(_event: "data", listener: (chunk: Uint8Array | string) => void): this {
+    this.#listeners.delete(listener);
+    return this;
+  }
 }
 
 /** pico_host_config keys (native/pico-sdk/src/host/include/pico_host.h). */

@@ -6,9 +6,11 @@ import { LmwError } from "../errors.js";
 import type { Network } from "../network.js";
 import { runNative } from "./native-program.js";
 import { allocateMac, type PicoExit, type PicoRunOptions } from "./program.js";
-import { WasmProgram } from "./wasm-program.js";
+import { loadPicoFiles } from "./wasm-node.js";
+import { runWasmProgram } from "./wasm-program.js";
 
-export type { PicoExit, PicoRunOptions } from "./program.js";
+export { PicoInput } from "./program.js";
+export type { PicoExit, PicoRunOptions, PicoStdin } from "./program.js";
 
 /** Runs the program at `artifact` on `network` (made with `device: false`, or with the
  *  library's device beside it). Resolves with `{ exitCode }` when main returns or the
@@ -29,22 +31,7 @@ export async function runPicoProgram(network: Network, artifact: string, options
   return artifact.endsWith(".wasm") ? runWasm(network, artifact, options, mac) : runNative(network, artifact, options, mac);
 }
 
-async function runWasm(network: Network, artifact: string, options: PicoRunOptions, mac: string): Promise<PicoExit> {
-  const program = new WasmProgram(options, mac);
-  const attachment = network.attach(program);
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => {
-      program.stop();
-      reject(new LmwError("ERR_ABORTED", "the program was stopped", { layer: "api", cause: options.signal?.reason }));
-    };
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-  });
-  aborted.catch(() => {});
-  try {
-    return await Promise.race([program.run(artifact), aborted]);
-  } finally {
-    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
-    attachment.detach();
-  }
+function runWasm(network: Network, artifact: string, options: PicoRunOptions, mac: string): Promise<PicoExit> {
+  const stderr = options.stderr ?? ((t: string) => void process.stderr.write(t));
+  return runWasmProgram(network, () => loadPicoFiles(artifact), { ...options, stderr }, mac);
 }

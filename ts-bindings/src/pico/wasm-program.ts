@@ -1,15 +1,16 @@
-// A WASM Pico program in this process: the emscripten glue beside the .wasm, the host seam
+// A WASM Pico program in this process, in any runtime (Node or a browser page): the
+// emscripten factory of its glue and its .wasm, the host seam
 // (native/pico-sdk/src/host/library_pico.js calls `picoHost`), and the program's Wi-Fi
 // netif as a LinkEnd on the network's LAN. main() runs under ASYNCIFY: each wait unwinds
 // to this event loop and is resumed by a timer, a frame or stdin.
-import { randomFillSync } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, resolve as resolvePath } from "node:path";
-import { compileFunction } from "node:vm";
+//
+// Only web APIs here (crypto.getRandomValues, performance, timers); where the glue and
+// the bytes come from is the caller's: wasm-node.ts reads files, wasm-web.ts fetches URLs.
+import { fillRandom } from "../bytes.js";
 import { LmwError } from "../errors.js";
 import { parseMac } from "../link/netif.js";
 import { formatMac, type LinkEnd } from "../link/link-end.js";
+import type { Network } from "../network.js";
 import { gpioEvent, HOST_CFG, OutputTail, type PicoExit, type PicoRunOptions } from "./program.js";
 
 /** Frames queued for a program that is not reading, beyond which new ones are dropped. */
@@ -33,19 +34,32 @@ interface ProgramModule {
   ccall(name: string, ret: string, types: string[], args: unknown[], opts: { async: boolean }): Promise<number>;
 }
 
-type Factory = (options: Record<string, unknown>) => Promise<ProgramModule>;
+/** The MODULARIZE factory a program's glue defines (-sEXPORT_NAME in wasm/flags.cmake). */
+export type PicoFactory = (options: Record<string, unknown>) => Promise<ProgramModule>;
 
-/** Evaluates the CommonJS glue (whatever the enclosing package's module type). */
-async function loadFactory(gluePath: string): Promise<Factory> {
-  const code = await readFile(gluePath, "utf8");
-  const module = { exports: {} as unknown };
-  const fn = compileFunction(code, ["module", "exports", "require", "__filename", "__dirname"], { filename: gluePath });
-  fn(module, module.exports, createRequire(gluePath), gluePath, dirname(gluePath));
-  const factory = module.exports as Factory;
-  if (typeof factory !== "function") throw new Error(`${gluePath} is not a Pico program's glue (no factory)`);
-  return factory;
+/** A program ready to instantiate: its glue's factory and its module (bytes, or compiled). */
+export interface LoadedPicoModule {
+  factory: PicoFactory;
+  wasm: Uint8Array | WebAssembly.Module;
+  /** For messages: the file or URL it came from. */
+  name: string;
 }
 
+/** Runs `fn` after the current task, before timers where the runtime allows: Node's
+ *  setImmediate, else a MessageChannel message (setTimeout(0) is clamped to 4 ms once
+ *  nested, which a program waking per frame would pay on every frame). */
+const soon: (fn: () => void) => void = (() => {
+  if (typeof setImmediate === "function") return (fn: () => void) => void setImmediate(fn);
+  const queue: (() => void)[] = [];
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => queue.shift()?.();
+  return (fn: () => void) => {
+    queue.push(fn);
+    channel.port2.postMessage(0);
+  };
+})();
+
+const textEncoder = new TextEncoder();
 let nextId = 1;
 
 export class WasmProgram implements LinkEnd {
@@ -55,6 +69,7 @@ export class WasmProgram implements LinkEnd {
   #handler: ((frame: Uint8Array) => void) | undefined;
   #rx: Uint8Array[] = [];
   #stdin: number[] = [];
+  #onStdin: ((chunk: Uint8Array | string) => void) | undefined;
   #pending: { wakeOnInput: boolean; fire: () => void } | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
@@ -64,10 +79,13 @@ export class WasmProgram implements LinkEnd {
   constructor(options: PicoRunOptions, mac: string) {
     this.#options = options;
     this.mac = parseMac(mac);
-    options.stdin?.on("data", (chunk: Buffer) => {
-      this.#stdin.push(...chunk);
-      this.#inputArrived();
-    });
+    if (options.stdin) {
+      this.#onStdin = (chunk) => {
+        this.#stdin.push(...(typeof chunk === "string" ? textEncoder.encode(chunk) : chunk));
+        this.#inputArrived();
+      };
+      options.stdin.on("data", this.#onStdin);
+    }
   }
 
   input(frame: Uint8Array): void {
@@ -84,7 +102,7 @@ export class WasmProgram implements LinkEnd {
 
   #inputArrived(): void {
     const p = this.#pending;
-    if (p?.wakeOnInput && !this.#options.deterministic) setImmediate(p.fire);
+    if (p?.wakeOnInput && !this.#options.deterministic) soon(p.fire);
   }
 
   #host(): PicoHost {
@@ -93,9 +111,7 @@ export class WasmProgram implements LinkEnd {
     return {
       timeUs: () => (clock ? clock.now() : (performance.now() - this.#t0) * 1000),
       wallTimeS: () => (clock ? 1767225600 : Date.now() / 1000),
-      random: (buf) => {
-        for (let i = 0; i < buf.length; i += 65536) randomFillSync(buf.subarray(i, Math.min(buf.length, i + 65536)));
-      },
+      random: fillRandom,
       linkSend: (frame) => this.#handler?.(frame),
       linkRecv: () => this.#rx.shift(),
       wait: (untilUs, wakeOnInput, wakeUp) => this.#wait(untilUs, wakeOnInput, wakeUp),
@@ -106,7 +122,7 @@ export class WasmProgram implements LinkEnd {
         if (key === HOST_CFG.SEED) return o.deterministic ? String(o.deterministic.seed) : undefined;
         if (key === HOST_CFG.MAC) return formatMac(this.mac);
         if (key === HOST_CFG.KEYLOG) return o.onKeyLog ? "1" : undefined;
-        if (key === HOST_CFG.RANDOM_SOURCE) return "node:crypto randomFillSync (Node's CSPRNG)"; // random() above
+        if (key === HOST_CFG.RANDOM_SOURCE) return "crypto.getRandomValues (the JavaScript runtime's CSPRNG)"; // random() above
         return undefined;
       },
       gpio: (pin, value) => gpioEvent(o, pin, value !== 0),
@@ -123,7 +139,7 @@ export class WasmProgram implements LinkEnd {
       clock.sleep(this.id, untilUs, wakeOnInput, () => {
         if (woken || this.#stopped) return;
         woken = true;
-        setImmediate(wakeUp);
+        soon(wakeUp);
       });
       return;
     }
@@ -144,54 +160,59 @@ export class WasmProgram implements LinkEnd {
     this.#timer = setTimeout(fire, Math.min(Math.ceil(ms), 2 ** 31 - 1));
   }
 
-  /** Loads the program and runs main(); settles when main returns, exit() is called, the
-   *  program traps (ERR_PICO_TRAP with its last output lines) or `stop` is called. */
-  async run(wasmPath: string): Promise<PicoExit> {
+  /** Loads the program (`load`) and runs main(); settles when main returns, exit() is
+   *  called, the program traps (ERR_PICO_TRAP with its last output lines) or `stop` is
+   *  called. */
+  async run(load: () => Promise<LoadedPicoModule>): Promise<PicoExit> {
     // Registered with the deterministic clock before any await: while this program loads,
     // the clock must not move the others on (a slower load would change who asks first).
     const clock = this.#options.deterministic?.clock;
     clock?.started(this.id);
     try {
-      return await this.#run(wasmPath);
+      return await this.#run(load);
     } finally {
       this.stop();
     }
   }
 
-  async #run(wasmPath: string): Promise<PicoExit> {
-    const gluePath = resolvePath(wasmPath.replace(/\.wasm$/, ".js"));
-    let factory: Factory;
-    let wasmBinary: Uint8Array;
-    try {
-      [factory, wasmBinary] = await Promise.all([loadFactory(gluePath), readFile(wasmPath)]);
-    } catch (e) {
-      throw new LmwError("ERR_PICO_START", `cannot load ${wasmPath}: ${(e as Error).message}`, { layer: "api", cause: e });
-    }
+  async #run(load: () => Promise<LoadedPicoModule>): Promise<PicoExit> {
+    const { factory, wasm, name } = await load();
     const o = this.#options;
+    const stderr = o.stderr ?? ((t: string) => console.error(t.replace(/\n$/, "")));
     let exitStatus: number | undefined;
     let mod: ProgramModule;
     try {
       mod = await factory({
-        wasmBinary,
+        // Bytes are compiled by the glue; a compiled module (the browser keeps one per
+        // program, so a second run skips compiling) is instantiated here.
+        ...(wasm instanceof WebAssembly.Module
+          ? {
+              instantiateWasm: (imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
+                void WebAssembly.instantiate(wasm, imports).then((instance) => done(instance, wasm));
+                return {};
+              },
+            }
+          : { wasmBinary: wasm }),
         picoHost: this.#host(),
         print: (line: string) => {
           this.tail.push(line + "\n");
           o.stdout?.(line + "\n");
         },
-        printErr: (line: string) => (o.stderr ?? ((t: string) => process.stderr.write(t)))(line + "\n"),
+        printErr: (line: string) => stderr(line + "\n"),
         quit: (status: number, toThrow: unknown) => {
           exitStatus = status;
           throw toThrow;
         },
       });
     } catch (e) {
-      throw new LmwError("ERR_PICO_START", `cannot instantiate ${wasmPath}: ${(e as Error).message}`, { layer: "api", cause: e });
+      throw new LmwError("ERR_PICO_START", `cannot instantiate ${name}: ${(e as Error).message}`, { layer: "api", cause: e });
     }
     const clock = o.deterministic?.clock;
     if (clock) {
       // main starts when the scheduler says (as a wait at time 0): one program at a time.
       await new Promise<void>((resolve) => clock.sleep(this.id, 0, false, resolve));
     }
+    o.onStart?.();
     try {
       const code = await mod.ccall("main", "number", ["number", "number"], [0, 0], { async: true });
       return { exitCode: code & 0xff };
@@ -208,6 +229,36 @@ export class WasmProgram implements LinkEnd {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#pending = undefined;
+    if (this.#onStdin) this.#options.stdin?.off?.("data", this.#onStdin);
+    this.#onStdin = undefined;
     this.#options.deterministic?.clock.leave(this.id);
+  }
+}
+
+/** Runs a loaded program on `network`'s LAN until main returns, it traps, or
+ *  options.signal aborts it (ERR_ABORTED). `load` is awaited after the program has
+ *  registered with a deterministic clock (see WasmProgram.run). */
+export async function runWasmProgram(
+  network: Network,
+  load: () => Promise<LoadedPicoModule>,
+  options: PicoRunOptions,
+  mac: string,
+): Promise<PicoExit> {
+  const program = new WasmProgram(options, mac);
+  const attachment = network.attach(program);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      program.stop();
+      reject(new LmwError("ERR_ABORTED", "the program was stopped", { layer: "api", cause: options.signal?.reason }));
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    return await Promise.race([program.run(load), aborted]);
+  } finally {
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
+    attachment.detach();
   }
 }

@@ -1,0 +1,4 @@
+#ifndef LWIPOPTS_H
+#define LWIPOPTS_H
+#include "lwipopts_common.h"
+#endif
