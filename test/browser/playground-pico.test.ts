@@ -229,6 +229,23 @@ describe("playground's Pico program mode in Chromium", () => {
     await shoot("tcp-server");
   });
 
+  it("fetches the web server program's SSI page from the page's own device, the tags filled in", async () => {
+    await choose("httpd");
+    await page.getByTestId("pico-run").click();
+    await terminalShows("httpd listening on 10.0.2.15:80");
+    await page.getByTestId("pico-fetch").click();
+    await page.waitForSelector('#pico-fetch-result:is([data-state="done"], [data-state="error"])', { timeout: 60_000 });
+    const result = (await page.getByTestId("pico-fetch-result").textContent()) ?? "";
+    expect(result).toMatch(/^GET http:\/\/10\.0\.2\.15:80\/\n200 OK\n/);
+    expect(result).toContain("<h1>Pico W at 10.0.2.15</h1>");
+    expect(result).toMatch(/The LED is <span id="led">off<\/span>/);
+    expect(result).toMatch(/served <span id="hits">1<\/span> times/);
+    expect(result).not.toContain("<!--#");
+    await shoot("httpd");
+    await page.getByTestId("pico-stop").click();
+    expect(await finished()).toBe("error");
+  });
+
   it("fetches the TLS server program's page over HTTPS, the record decrypted in the packet view", async () => {
     await choose("tls_server");
     await page.getByTestId("pico-run").click();
