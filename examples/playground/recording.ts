@@ -1,6 +1,6 @@
 // What a run records, in either mode: every frame of the LAN into the packet view and a
-// pcap, the TLS key log (the page's device holds the keys) into the decoder and a
-// download, and log lines into the Log tab. The network's onFrame and onLog come from here.
+// pcap, the TLS key log (the page's device holds its keys; a Pico program exports its
+// own) into the decoder and a download, and log lines into the Log tab. The network's onFrame and onLog come from here.
 import { CaptureDecoder, KeyLog, PcapWriter, type FrameTap, type LogEntry } from "../../ts-bindings/src/index.browser.js";
 import { ui } from "./dom.js";
 import { log } from "./views/log.js";
@@ -11,6 +11,8 @@ export interface Recording {
   capture: CaptureDecoder;
   onFrame: FrameTap;
   onLog: (e: LogEntry) => void;
+  /** A key log line from elsewhere (a Pico program's onKeyLog). */
+  addKeyLogLine: (line: string) => void;
   /** Draws what is queued and offers the downloads (the capture as `pcapName`). */
   finish(pcapName: string): void;
 }
@@ -21,6 +23,10 @@ export function startRecording(logged: (e: LogEntry) => boolean): Recording {
   startCapture(capture);
   const pcap = new PcapWriter();
   const keylog = new KeyLog();
+  const addKeyLogLine = (line: string) => {
+    keylog.add(line);
+    capture.addKeyLogLine(line);
+  };
   return {
     capture,
     onFrame: (frame, _from, timeMs) => {
@@ -29,12 +35,12 @@ export function startRecording(logged: (e: LogEntry) => boolean): Recording {
     },
     onLog: (e) => {
       if (e.source === "keylog") {
-        keylog.add(e.text);
-        capture.addKeyLogLine(e.text);
+        addKeyLogLine(e.text);
       } else if (logged(e)) {
         log.add(`${e.stack} ${e.source}: ${e.text.replace(/\n$/, "")}`);
       }
     },
+    addKeyLogLine,
     finish(pcapName) {
       packets.flush();
       log.flush();

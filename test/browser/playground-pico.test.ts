@@ -129,6 +129,15 @@ describe("playground's Pico program mode in Chromium", () => {
     expect(out).toContain("test passed");
     msToMain.https_client = Number(await page.getByTestId("app").getAttribute("data-ms-to-main"));
     await shoot("https-client");
+
+    // The program exported its own key log (onKeyLog): its request is shown decrypted.
+    await openTab(page, "packets");
+    const request = page.locator('#packets li[data-protocol="TLS"]').filter({ hasText: /Application Data · 10\.0\.2\.15:\d+ > / });
+    expect(await request.count()).toBeGreaterThan(0);
+    await request.first().click();
+    const plain = page.getByTestId("frame-detail").locator('[data-testid="plaintext"][data-state="decrypted"] pre');
+    await expect.poll(() => plain.allTextContents()).toContainEqual(expect.stringContaining(`GET / HTTP/1.1\r\nHost: ${HTTPS_HOST}`));
+    await page.setViewportSize(DESKTOP);
   });
 
   it("takes stdin typed into the terminal and shows the Wi-Fi LED", async () => {

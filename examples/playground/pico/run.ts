@@ -107,6 +107,7 @@ export async function runPico(): Promise<void> {
       stdout: (text) => print(text),
       stderr: (text) => log.add(`program stderr: ${text.replace(/\n$/, "")}`),
       onLed: setLed,
+      onKeyLog: rec.addKeyLogLine, // the program's own TLS connections, decrypted too
       signal: controller.signal,
     });
     ui.terminal.dataset.exit = String(exit.exitCode);
