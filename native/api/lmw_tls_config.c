@@ -271,17 +271,11 @@ void lmw_tls_config_free(lmw_tls_config *cfg) {
 
 /* ---- the NSS key log (Wireshark reads it) ---- */
 
-static void keylog_export(void *p, mbedtls_ssl_key_export_type type, const unsigned char *secret, size_t secret_len,
-                          const unsigned char client_random[32], const unsigned char server_random[32],
-                          mbedtls_tls_prf_types prf) {
-  (void)p;
-  (void)server_random;
-  (void)prf;
-  char line[LMW_TLS_KEYLOG_LINE_MAX];
-  int n = lmw_tls_keylog_line(line, sizeof line, type, secret, secret_len, client_random);
-  if (n > 0) lmw_host_log(LMW_LOG_KEYLOG, line, (size_t)n);
+static void keylog_write(const char *line, size_t len) {
+  lmw_host_log(LMW_LOG_KEYLOG, line, len);
 }
+static const lmw_tls_keylog_sink keylog_sink = {keylog_write};
 
 void lmw_tls_config_attach(lmw_tls_config *cfg, mbedtls_ssl_context *ssl) {
-  if (cfg->keylog && ssl) mbedtls_ssl_set_export_keys_cb(ssl, keylog_export, NULL);
+  if (cfg->keylog && ssl) lmw_tls_keylog_attach(ssl, &keylog_sink);
 }

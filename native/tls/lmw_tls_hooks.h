@@ -32,11 +32,12 @@ int lmw_altcp_tls_received_alert(const mbedtls_ssl_context *ssl);
 /** lwIP's shared DRBG (seeded once a TLS config exists), as an Mbed TLS f_rng. */
 int lmw_altcp_tls_random(void *unused, unsigned char *out, size_t len);
 
-/** The NSS key log line (Wireshark's format) for a secret from Mbed TLS's key export
- *  callback: returns its length, or 0 for a secret the format has no label for.
- *  (native/tls/lmw_tls_keylog.c) */
-#define LMW_TLS_KEYLOG_LINE_MAX 256
-int lmw_tls_keylog_line(char *line, size_t cap, mbedtls_ssl_key_export_type type, const unsigned char *secret,
-                        size_t secret_len, const unsigned char client_random[32]);
+/** Where a connection's NSS key log lines (Wireshark's format) go: NUL-terminated, no newline, `len` bytes. */
+typedef struct {
+  void (*write)(const char *line, size_t len);
+} lmw_tls_keylog_sink;
+/** Exports every secret of `ssl`'s handshakes to `sink` (which must outlive it) as NSS key
+ *  log lines. (native/tls/lmw_tls_keylog.c) */
+void lmw_tls_keylog_attach(mbedtls_ssl_context *ssl, const lmw_tls_keylog_sink *sink);
 
 #endif

@@ -1,5 +1,5 @@
 /* The NSS key log format (what Wireshark and SSLKEYLOGFILE use), from Mbed TLS's key
- * export callback: one line per secret, "LABEL <client_random hex> <secret hex>". Shared
+ * export callback, written to a sink: one line per secret, "LABEL <client_random hex> <secret hex>". Shared
  * by the library's connections (native/api/lmw_tls_config.c) and Pico programs
  * (native/pico-sdk/src/pico_mbedtls/pico_altcp_tls_hooks.c). */
 #include <stdio.h>
@@ -28,13 +28,22 @@ static const char *label(mbedtls_ssl_key_export_type type) {
   }
 }
 
-int lmw_tls_keylog_line(char *line, size_t cap, mbedtls_ssl_key_export_type type, const unsigned char *secret,
-                        size_t secret_len, const unsigned char client_random[32]) {
+/* Mbed TLS's key export callback: one line per secret the format has a label for. */
+static void export_keys(void *p, mbedtls_ssl_key_export_type type, const unsigned char *secret, size_t secret_len,
+                        const unsigned char client_random[32], const unsigned char server_random[32],
+                        mbedtls_tls_prf_types prf) {
+  (void)server_random;
+  (void)prf;
+  const lmw_tls_keylog_sink *sink = p;
   const char *l = label(type);
-  if (l == NULL || secret_len > 64) return 0;
-  char cr[65], sec[129];
+  if (l == NULL || secret_len > 64) return;
+  char cr[65], sec[129], line[256];
   hex(cr, client_random, 32);
   hex(sec, secret, secret_len);
-  int n = snprintf(line, cap, "%s %s %s", l, cr, sec);
-  return n > 0 && (size_t)n < cap ? n : 0;
+  int n = snprintf(line, sizeof line, "%s %s %s", l, cr, sec);
+  if (n > 0 && (size_t)n < sizeof line) sink->write(line, (size_t)n);
+}
+
+void lmw_tls_keylog_attach(mbedtls_ssl_context *ssl, const lmw_tls_keylog_sink *sink) {
+  mbedtls_ssl_set_export_keys_cb(ssl, export_keys, (void *)sink);
 }

@@ -50,15 +50,11 @@ static void give_server_name(mbedtls_ssl_context *ssl) {
   }
 }
 
-static void keylog_export(void *p, mbedtls_ssl_key_export_type type, const unsigned char *secret, size_t secret_len,
-                          const unsigned char client_random[32], const unsigned char server_random[32],
-                          mbedtls_tls_prf_types prf) {
-  (void)p;
-  (void)server_random;
-  (void)prf;
-  char line[LMW_TLS_KEYLOG_LINE_MAX];
-  if (lmw_tls_keylog_line(line, sizeof line, type, secret, secret_len, client_random) > 0) pico_host_keylog(line);
+static void keylog_write(const char *line, size_t len) {
+  (void)len; /* NUL-terminated */
+  pico_host_keylog(line);
 }
+static const lmw_tls_keylog_sink keylog_sink = {keylog_write};
 
 static int keylog_wanted(void) {
   static int wanted = -1;
@@ -71,7 +67,7 @@ static int keylog_wanted(void) {
 
 void lmw_tls_on_status(mbedtls_ssl_context *ssl, int status, int ret) {
   (void)ret;
-  if (status == LMW_TLS_STATUS_SETUP && keylog_wanted()) mbedtls_ssl_set_export_keys_cb(ssl, keylog_export, NULL);
+  if (status == LMW_TLS_STATUS_SETUP && keylog_wanted()) lmw_tls_keylog_attach(ssl, &keylog_sink);
   if (status == LMW_TLS_STATUS_TCP_CONNECTED) give_server_name(ssl);
 }
 
