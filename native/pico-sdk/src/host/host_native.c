@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -97,6 +99,8 @@ static void open_link(void) {
     fd = socket(ai->ai_family, SOCK_STREAM, 0);
     if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) fail(spec);
     freeaddrinfo(ai);
+    int one = 1; /* each frame goes at once, as on a wire */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   } else {
     fprintf(stderr, "lwip-pico: LWIP_PICO_LINK=%s: want tcp:HOST:PORT or unix:PATH\n", spec);
     _exit(125);
@@ -193,9 +197,16 @@ static void write_all(int fd, const uint8_t *p, size_t n) {
 void pico_host_link_send(const uint8_t *frame, size_t len) {
   int fd = link_socket();
   if (fd < 0) return;
-  uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
-  write_all(fd, hdr, 4);
-  write_all(fd, frame, len);
+  /* Length and frame in one write: as two, the frame would wait on the socket for the
+     runner's (delayed, ~40 ms) ACK of the length - Nagle's algorithm. */
+  static uint8_t out[4 + 65536];
+  if (len > sizeof out - 4) return; /* no Ethernet frame is this long */
+  out[0] = (uint8_t)(len >> 24);
+  out[1] = (uint8_t)(len >> 16);
+  out[2] = (uint8_t)(len >> 8);
+  out[3] = (uint8_t)len;
+  memcpy(out + 4, frame, len);
+  write_all(fd, out, 4 + len);
   frames_sent++;
 }
 
