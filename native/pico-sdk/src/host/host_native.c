@@ -197,16 +197,9 @@ static void write_all(int fd, const uint8_t *p, size_t n) {
 void pico_host_link_send(const uint8_t *frame, size_t len) {
   int fd = link_socket();
   if (fd < 0) return;
-  /* Length and frame in one write: as two, the frame would wait on the socket for the
-     runner's (delayed, ~40 ms) ACK of the length - Nagle's algorithm. */
-  static uint8_t out[4 + 65536];
-  if (len > sizeof out - 4) return; /* no Ethernet frame is this long */
-  out[0] = (uint8_t)(len >> 24);
-  out[1] = (uint8_t)(len >> 16);
-  out[2] = (uint8_t)(len >> 8);
-  out[3] = (uint8_t)len;
-  memcpy(out + 4, frame, len);
-  write_all(fd, out, 4 + len);
+  uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
+  write_all(fd, hdr, 4); /* the frame follows at once: TCP_NODELAY (open_link) */
+  write_all(fd, frame, len);
   frames_sent++;
 }
 
