@@ -58,7 +58,8 @@ describe.each(PLATFORMS)("the LED console, %s", (platform) => {
     await Promise.race([seen('unknown command "blink"'), done]);
     await Promise.race([ledChanges(2), done]);
     expect(led).toEqual([true, false]);
-    stdin.write("toggle\nquit\n");
+    // A large paste arrives whole (as one chunk): 1 MB of blank lines, then two commands.
+    stdin.write("\n".repeat(1_000_000) + "toggle\nquit\n");
     const { exitCode } = await done;
     expect(exitCode).toBe(0);
     expect(out).toContain("bye");

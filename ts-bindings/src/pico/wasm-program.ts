@@ -68,7 +68,9 @@ export class WasmProgram implements LinkEnd {
   #options: PicoRunOptions;
   #handler: ((frame: Uint8Array) => void) | undefined;
   #rx: Uint8Array[] = [];
-  #stdin: number[] = [];
+  /** Input not yet read: whole chunks, the first read from #stdinAt on. */
+  #stdin: Uint8Array[] = [];
+  #stdinAt = 0;
   #onStdin: ((chunk: Uint8Array | string) => void) | undefined;
   #pending: { wakeOnInput: boolean; fire: () => void } | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -81,7 +83,8 @@ export class WasmProgram implements LinkEnd {
     this.mac = parseMac(mac);
     if (options.stdin) {
       this.#onStdin = (chunk) => {
-        this.#stdin.push(...(typeof chunk === "string" ? textEncoder.encode(chunk) : chunk));
+        const bytes = typeof chunk === "string" ? textEncoder.encode(chunk) : chunk.slice();
+        if (bytes.length) this.#stdin.push(bytes);
         this.#inputArrived();
       };
       options.stdin.on("data", this.#onStdin);
@@ -115,7 +118,7 @@ export class WasmProgram implements LinkEnd {
       linkSend: (frame) => this.#handler?.(frame),
       linkRecv: () => this.#rx.shift(),
       wait: (untilUs, wakeOnInput, wakeUp) => this.#wait(untilUs, wakeOnInput, wakeUp),
-      getchar: () => this.#stdin.shift() ?? -1,
+      getchar: () => this.#getchar(),
       config: (key) => {
         if (key === HOST_CFG.SSID) return o.ssid;
         if (key === HOST_CFG.PASSWORD) return o.ssid === undefined ? undefined : (o.password ?? "");
@@ -129,6 +132,17 @@ export class WasmProgram implements LinkEnd {
       keylog: (line) => o.onKeyLog?.(line),
       aborting: () => {},
     };
+  }
+
+  #getchar(): number {
+    const chunk = this.#stdin[0];
+    if (!chunk) return -1;
+    const c = chunk[this.#stdinAt++]!;
+    if (this.#stdinAt === chunk.length) {
+      this.#stdin.shift();
+      this.#stdinAt = 0;
+    }
+    return c;
   }
 
   #wait(untilUs: number, wakeOnInput: boolean, wakeUp: () => void): void {
