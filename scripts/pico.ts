@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { LmwError } from "../ts-bindings/src/errors.js";
-import { main } from "../ts-bindings/src/cli/pico.js";
+import { main, parseDefine } from "../ts-bindings/src/cli/pico.js";
 import { testCaFiles } from "../ts-bindings/src/node/testca.js";
 import { buildPicoProgram, cacheRoot } from "../ts-bindings/src/pico/build.js";
 
@@ -36,12 +36,13 @@ for (let i = 0; i < rest.length; i++) {
   }
   if (arg.startsWith("-D")) {
     const def = arg === "-D" ? rest[++i] : arg.slice(2);
-    const m = def === undefined ? null : /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(def);
-    if (!m) {
+    const define = def === undefined ? undefined : parseDefine(def);
+    if (!define) {
       process.stderr.write(`npm run pico: -D ${def ?? ""}: want NAME=VALUE\n${usage}`);
       process.exit(2);
     }
-    defines[m[1]!] = m[1]!.endsWith("_FILE") && m[2] ? resolve(m[2]) : m[2]!;
+    const [key, value] = define;
+    defines[key] = key.endsWith("_FILE") && value ? resolve(value) : value;
     continue;
   }
   runArgs.push(arg);

@@ -2,7 +2,7 @@
 // network (router with DHCP, DNS and NAT; real sockets beyond it).
 //   lwip-pico build <folder> [target...] [--target wasm|native] [-D NAME=VALUE]... [--out DIR]
 //   lwip-pico run <artifact> [options]
-import { appendFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Readable, Writable } from "node:stream";
@@ -65,6 +65,12 @@ export interface Io {
 
 class UsageError extends Error {}
 
+/** A `-D NAME=VALUE` argument as [name, value]; undefined when it is not one. */
+export function parseDefine(d: string): [string, string] | undefined {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(d);
+  return m ? [m[1]!, m[2]!] : undefined;
+}
+
 function fail(io: Io, e: unknown): number {
   if (e instanceof UsageError) {
     io.stderr.write(`${NAME}: ${e.message}\n(${NAME} --help for the options)\n`);
@@ -101,9 +107,9 @@ async function build(args: string[], io: Io): Promise<number> {
   if (platform !== "wasm" && platform !== "native") throw new UsageError(`--target ${platform}: wasm or native`);
   const defines: Record<string, string> = {};
   for (const d of (values.D ?? []) as string[]) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(d);
-    if (!m) throw new UsageError(`-D ${d}: want NAME=VALUE`);
-    defines[m[1]!] = m[2]!;
+    const define = parseDefine(d);
+    if (!define) throw new UsageError(`-D ${d}: want NAME=VALUE`);
+    defines[define[0]] = define[1];
   }
   const artifacts = await buildPicoProgram({ folder, targets, platform: platform as PicoPlatform, defines, out: values.out as string | undefined });
   for (const a of artifacts) io.stdout.write(a + "\n");
@@ -136,9 +142,10 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   const pcap = values.pcap ? new PcapWriter() : undefined;
   // The key log is written as secrets arrive (a server program usually runs until stopped).
   const keylog = values.keylog as string | undefined;
+  let keylogFd: number | undefined;
   if (keylog !== undefined) {
     try {
-      writeFileSync(keylog, "");
+      keylogFd = openSync(keylog, "w");
     } catch (e) {
       throw new UsageError(`--keylog ${keylog}: ${(e as Error).message}`);
     }
@@ -153,7 +160,10 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   // Deterministic: the programs' randomness is seeded and their clock virtual (the router's
   // own timers keep the host's clock; they play no part in a LAN-only exchange).
   const clock = values.deterministic ? new Scheduler() : undefined;
-  const net = await createNetwork(netOptions);
+  const net = await createNetwork(netOptions).catch((e: unknown) => {
+    if (keylogFd !== undefined) closeSync(keylogFd);
+    throw e;
+  });
   const controller = new AbortController();
   const timer = timeout ? setTimeout(() => controller.abort(new Error("timeout")), timeout * 1000) : undefined;
   for (const f of net.forwards) io.stderr.write(`${NAME}: forwarding ${f.proto}:127.0.0.1:${f.hostPort} -> ${f.deviceIp}:${f.devicePort}\n`);
@@ -163,7 +173,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       stderr: (t) => io.stderr.write(t),
       stdin: io.stdin,
       onLed: (on) => io.stderr.write(`${NAME}: LED ${on ? "on" : "off"}\n`),
-      onKeyLog: keylog === undefined ? undefined : (line) => appendFileSync(keylog, line + "\n"),
+      onKeyLog: keylogFd === undefined ? undefined : (line) => writeSync(keylogFd, line + "\n"),
       signal: controller.signal,
       ssid: values.ssid as string | undefined,
       password: values.password as string | undefined,
@@ -178,6 +188,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     return fail(io, e);
   } finally {
     clearTimeout(timer);
+    if (keylogFd !== undefined) closeSync(keylogFd);
     await net.close();
     if (pcap && values.pcap) await writeFile(values.pcap as string, pcap.bytes());
   }
