@@ -20,7 +20,8 @@ import { showBodyResult } from "./views/body.js";
 import { showError } from "./views/error.js";
 import { addHop } from "./views/hops.js";
 import { startRecording } from "./recording.js";
-import { formatBytes, resetResults, showHeaders, showProgress } from "./views/response.js";
+import { formatBytes } from "../../ts-bindings/src/cli/progress.js";
+import { resetResults, showHeaders, showProgress } from "./views/response.js";
 import { phasesOf } from "./views/timeline.js";
 import { showTls } from "./views/tls.js";
 

@@ -1,7 +1,6 @@
 // The examples/pico programs, built natively and to WASM, run on a virtual network against
 // real local servers: the TCP client and server, the book's HTTPS client, the UDP sender
 // and the NTP client. Each program's own output and exit status say whether it worked.
-import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
@@ -11,6 +10,7 @@ import { describe, expect, it, vi } from "vitest";
 import { CaptureDecoder } from "../../ts-bindings/src/link/decode/index.js";
 import { createNetwork } from "../../ts-bindings/src/network.js";
 import { runPicoProgram } from "../../ts-bindings/src/pico/run.js";
+import { udpSink } from "../helpers/echo.js";
 import { ntpResponder } from "../helpers/ntp.js";
 import { HTTPS_HOST, PASSWORD, PLATFORMS, picoBuild, runOnNewNetwork as run, SSID, testPki } from "../helpers/pico.js";
 
@@ -80,16 +80,12 @@ describe.each(PLATFORMS)("Pico programs, %s", (platform) => {
 
   it("the UDP sender's datagrams reach a local socket", async () => {
     const [artifact] = await picoBuild("udp_sender", platform, ["udp_sender"]);
-    const sink = createSocket("udp4");
-    sink.bind(0, "127.0.0.1");
-    await once(sink, "listening");
-    const got: string[] = [];
-    sink.on("message", (m) => got.push(String(m)));
+    const sink = await udpSink();
     try {
-      const r = await run(artifact!, { connectTo: [`127.0.0.1:7008:127.0.0.1:${sink.address().port}`] });
+      const r = await run(artifact!, { connectTo: [`127.0.0.1:7008:127.0.0.1:${sink.port}`] });
       expect(r.exitCode).toBe(0);
       expect(r.out).toContain("sent beacon 3");
-      await expect.poll(() => got).toEqual(["beacon 1", "beacon 2", "beacon 3"]);
+      await expect.poll(() => sink.got).toEqual(["beacon 1", "beacon 2", "beacon 3"]);
     } finally {
       sink.close();
     }

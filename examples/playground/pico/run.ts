@@ -9,7 +9,8 @@ import { el, selectTab, setStatus, shimUrl, ui } from "../dom.js";
 import { startRecording } from "../recording.js";
 import { showError } from "../views/error.js";
 import { log } from "../views/log.js";
-import { formatBytes, resetResults } from "../views/response.js";
+import { formatBytes } from "../../../ts-bindings/src/cli/progress.js";
+import { resetResults } from "../views/response.js";
 import { PROGRAM_DIR, moduleSize, paramValues, saveFragment, selected } from "./form.js";
 import { DEVICE_IP, PAGE_DEVICE_IP, runSettings, type BundledProgram } from "./programs.js";
 

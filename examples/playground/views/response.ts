@@ -1,4 +1,5 @@
 // The response head, progress, the reset before a run, and the download links.
+import { formatBytes } from "../../../ts-bindings/src/cli/progress.js";
 import { setStatus, ui } from "../dom.js";
 import { clearBody } from "./body.js";
 import { clearError } from "./error.js";
@@ -30,12 +31,6 @@ export function resetResults(): void {
 export function showHeaders(status: number, statusText: string, headers: Iterable<[string, string]>): void {
   setStatus("done", `${status}${statusText ? " " + statusText : ""}`);
   ui.respHeaders.textContent = [...headers].map(([n, v]) => `${n}: ${v}`).join("\n");
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1048576).toFixed(2)} MiB`;
 }
 
 /** Progress of a body: percent when the length is known, and the speed so far. */

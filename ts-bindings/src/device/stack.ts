@@ -33,10 +33,8 @@ const hostClock: StackClock = {
 export interface StackOptions {
   /** A label for logs ("device", "router"). */
   name?: string;
-  /** Time and timers (default: the host's). `nowMs` defaults to its `now`. */
+  /** Time and timers (default: the host's; a virtual clock for a deterministic run). */
   clock?: StackClock;
-  /** Monotonic milliseconds; default performance.now(). Replace for a deterministic run. */
-  nowMs?: () => number;
   /** Wall-clock seconds (certificate validity); default Date.now() / 1000. */
   wallTimeS?: () => number;
   /** Fills a buffer with randomness; default crypto.getRandomValues. */
@@ -100,13 +98,12 @@ export class Stack implements AsyncDisposable {
 
   static async create(options: StackOptions = {}): Promise<Stack> {
     const clock = options.clock ?? hostClock;
-    const nowMs = options.nowMs ?? (() => clock.now());
     const wallTimeS = options.wallTimeS ?? (() => Date.now() / 1000);
     const random = options.random ?? fillRandom;
     let stack: Stack | undefined;
     const pendingLogs: [number, Uint8Array][] = [];
     const host: LmwHost = {
-      nowMs: () => Math.floor(nowMs()) >>> 0,
+      nowMs: () => Math.floor(clock.now()) >>> 0,
       wallTimeS: () => Math.floor(wallTimeS()),
       random: (buf) => {
         try {

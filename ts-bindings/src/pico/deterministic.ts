@@ -16,7 +16,6 @@ export class Scheduler implements VirtualClock {
   #now = 0;
   #sleeping = new Map<number, Sleeper>();
   #ready = new Set<number>();
-  #known = new Set<number>();
   #running = new Set<number>();
   #checkQueued = false;
 
@@ -25,12 +24,10 @@ export class Scheduler implements VirtualClock {
   }
 
   sleep(id: number, untilUs: number, wakeOnInput: boolean, wake: () => void): void {
-    this.#known.add(id);
     this.#running.delete(id);
     this.#sleeping.set(id, { until: untilUs, wakeOnInput, wake });
-    if (wakeOnInput && this.#ready.has(id)) {
-      // input arrived while it ran: it wakes at once (in turn)
-    } else this.#ready.delete(id);
+    // Input that arrived while it ran wakes it at once (in turn); otherwise it is not ready.
+    if (!(wakeOnInput && this.#ready.has(id))) this.#ready.delete(id);
     this.#queueCheck();
   }
 
@@ -44,13 +41,11 @@ export class Scheduler implements VirtualClock {
     this.#sleeping.delete(id);
     this.#ready.delete(id);
     this.#running.delete(id);
-    this.#known.delete(id);
     this.#queueCheck();
   }
 
   /** A program that has started but not yet waited (it runs). */
   started(id: number): void {
-    this.#known.add(id);
     this.#running.add(id);
   }
 

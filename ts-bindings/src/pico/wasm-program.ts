@@ -234,8 +234,6 @@ export class WasmProgram implements LinkEnd {
       if (exitStatus !== undefined) return { exitCode: exitStatus & 0xff };
       const what = e instanceof Error ? e.message : String(e);
       throw new LmwError("ERR_PICO_TRAP", `the program stopped: ${what}\nlast output:\n${this.tail}`, { layer: "api", cause: e });
-    } finally {
-      this.stop();
     }
   }
 

@@ -1,7 +1,8 @@
 /* Host SDK addition (neither lwIP 2.2.1 nor the Pico SDK has it): the server name for TLS
- * connections that an lwIP app opens itself. lwIP's smtp and mqtt apps call altcp_tls_new()
- * inside, so a program never sees the pcb to call mbedtls_ssl_set_hostname() on (as
- * examples/pico/https_client does on its own pcb); without a name, Mbed TLS 3.6 refuses
+ * connections that an lwIP app opens itself. lwIP's smtp app calls altcp_tls_new() inside
+ * and keeps the pcb to itself, so a program cannot call mbedtls_ssl_set_hostname() on it
+ * (as examples/pico/https_client does on its own pcb, and mqtt_client on the one its
+ * mqtt_client_t holds, as pico-examples do); without a name, Mbed TLS 3.6 refuses
  * to verify a certificate (MBEDTLS_ERR_SSL_CERTIFICATE_VERIFICATION_WITHOUT_HOSTNAME).
  *
  * Every client connection made with `config` that has no name of its own gets `name`,
